@@ -1,0 +1,73 @@
+package ai.infrastack.gateway.sandbox;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+
+/**
+ * Puts a {@link SandboxResponse} on the wire with its faults: delay before the first byte, dropped
+ * connection, paced SSE frames, a stream cut mid-way. Timers only; the event loop never blocks.
+ */
+final class ResponseWriter {
+
+    private final Vertx vertx;
+
+    ResponseWriter(Vertx vertx) {
+        this.vertx = vertx;
+    }
+
+    void write(HttpServerRequest request, SandboxResponse response) {
+        if (response.delayMs() > 0) {
+            vertx.setTimer(response.delayMs(), timer -> send(request, response));
+        } else {
+            send(request, response);
+        }
+    }
+
+    private void send(HttpServerRequest request, SandboxResponse response) {
+        HttpServerResponse out = request.response();
+        if (out.closed() || out.ended()) {
+            return;
+        }
+        if (response.drop() || response.isStream() && response.cutAfterFrames() == 0) {
+            request.connection().close();
+            return;
+        }
+        out.setStatusCode(response.status());
+        response.headers().forEach(out::putHeader);
+        if (!response.isStream()) {
+            out.end(response.body());
+            return;
+        }
+        out.setChunked(true);
+        writeFrames(request, out, response, 0);
+    }
+
+    /** Writes frames from {@code index}; pauses between frames when paced; cuts the connection if asked. */
+    private void writeFrames(HttpServerRequest request, HttpServerResponse out, SandboxResponse response, int index) {
+        List<String> frames = response.frames();
+        int cutAfter = response.cutAfterFrames();
+        while (index < frames.size()) {
+            if (out.closed()) {
+                return;
+            }
+            Future<Void> written = out.write(frames.get(index));
+            index++;
+            if (cutAfter >= 0 && index >= cutAfter) {
+                // close only once the frames are flushed, so the client sees exactly `cutAfter` of them
+                written.onComplete(done -> request.connection().close());
+                return;
+            }
+            if (response.frameDelayMs() > 0 && index < frames.size()) {
+                int next = index;
+                vertx.setTimer(response.frameDelayMs(), timer -> writeFrames(request, out, response, next));
+                return;
+            }
+        }
+        if (!out.closed()) {
+            out.end();
+        }
+    }
+}

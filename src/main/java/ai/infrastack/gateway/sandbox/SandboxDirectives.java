@@ -1,0 +1,140 @@
+package ai.infrastack.gateway.sandbox;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Test steering written into the last user message, e.g. {@code [sandbox:status=429]}.
+ * Unknown names are kept in {@link #all()} and otherwise ignored; unparsable numbers are ignored.
+ *
+ * <ul>
+ *   <li>{@code status=<code>}: answer with that HTTP status and the vendor's error body for it</li>
+ *   <li>{@code latency=<ms>}: delay the response (overrides the server default)</li>
+ *   <li>{@code cached=<n>}: cache-read input tokens; {@code cache_write=<n>}: cache-creation input tokens</li>
+ *   <li>{@code reasoning=<n>}: OpenAI reasoning tokens (added to completion tokens)</li>
+ *   <li>{@code drop=true}: close the connection without responding</li>
+ *   <li>{@code processing_ms=<n>}: OpenAI {@code openai-processing-ms} header</li>
+ *   <li>{@code retry_after=<s>}: {@code retry-after} header on 429/529 (default 1)</li>
+ *   <li>streams: {@code chunk_delay=<ms>} between events, {@code fail_after=<n>} cut the connection after
+ *       n events, {@code error_after=<n>} send the vendor's in-stream error event after n events</li>
+ * </ul>
+ */
+public final class SandboxDirectives {
+
+    private static final Pattern DIRECTIVE = Pattern.compile("\\[sandbox:([a-z_]+)=([^\\]]*)\\]");
+    private static final SandboxDirectives NONE = new SandboxDirectives(Map.of());
+
+    private final Map<String, String> all;
+    private final int status;
+    private final long latencyMs;
+    private final long cached;
+    private final long cacheWrite;
+    private final long reasoning;
+    private final boolean drop;
+    private final long processingMs;
+    private final long retryAfterSeconds;
+    private final long chunkDelayMs;
+    private final int failAfter;
+    private final int errorAfter;
+
+    private SandboxDirectives(Map<String, String> all) {
+        this.all = all;
+        this.status = (int) number("status", 0);
+        this.latencyMs = number("latency", -1);
+        this.cached = number("cached", 0);
+        this.cacheWrite = number("cache_write", 0);
+        this.reasoning = number("reasoning", 0);
+        this.drop = "true".equalsIgnoreCase(all.get("drop"));
+        this.processingMs = number("processing_ms", -1);
+        this.retryAfterSeconds = number("retry_after", 1);
+        this.chunkDelayMs = number("chunk_delay", 0);
+        this.failAfter = (int) number("fail_after", -1);
+        this.errorAfter = (int) number("error_after", -1);
+    }
+
+    /** Directives found in {@code text} (null or empty text: none). A later duplicate wins. */
+    public static SandboxDirectives parse(String text) {
+        if (text == null || text.indexOf("[sandbox:") < 0) {
+            return NONE;
+        }
+        Map<String, String> found = new LinkedHashMap<>();
+        Matcher matcher = DIRECTIVE.matcher(text);
+        while (matcher.find()) {
+            found.put(matcher.group(1), matcher.group(2).trim());
+        }
+        return found.isEmpty() ? NONE : new SandboxDirectives(Collections.unmodifiableMap(found));
+    }
+
+    /** Convenience for tests: {@code directive("status", 429)} → {@code [sandbox:status=429]}. */
+    public static String directive(String name, Object value) {
+        return "[sandbox:" + name + "=" + value + "]";
+    }
+
+    private long number(String name, long fallback) {
+        String value = all.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long parsed = Long.parseLong(value);
+            return parsed < 0 ? fallback : parsed;
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    public Map<String, String> all() {
+        return all;
+    }
+
+    /** Requested error status (400–599), or 0 for none. */
+    public int status() {
+        return status >= 400 && status <= 599 ? status : 0;
+    }
+
+    public long latencyMs(long defaultLatencyMs) {
+        return latencyMs >= 0 ? latencyMs : Math.max(0, defaultLatencyMs);
+    }
+
+    public long cached() {
+        return cached;
+    }
+
+    public long cacheWrite() {
+        return cacheWrite;
+    }
+
+    public long reasoning() {
+        return reasoning;
+    }
+
+    public boolean drop() {
+        return drop;
+    }
+
+    /** The {@code openai-processing-ms} value: the directive, else the injected latency, else 1. */
+    public long processingMs(long injectedLatencyMs) {
+        return processingMs >= 0 ? processingMs : Math.max(1, injectedLatencyMs);
+    }
+
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
+    }
+
+    public long chunkDelayMs() {
+        return chunkDelayMs;
+    }
+
+    /** Events to send before cutting the connection, or -1. */
+    public int failAfter() {
+        return failAfter;
+    }
+
+    /** Events to send before the in-stream error event, or -1. */
+    public int errorAfter() {
+        return errorAfter;
+    }
+}

@@ -1,0 +1,212 @@
+package ai.infrastack.gateway.sandbox;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Simulated vendor APIs over real HTTP on 127.0.0.1, speaking each vendor's wire format, so the gateway,
+ * its tests and a newcomer without API keys can run with no network. Replies are deterministic from the
+ * request; {@code [sandbox:name=value]} directives in the last user message inject errors, latency, cache
+ * usage and broken streams (see {@link SandboxDirectives}). Every request is recorded.
+ *
+ * <p>Any non-empty API key is accepted, except one containing {@code invalid}, which gets the vendor's 401
+ * (so a test can check how the gateway handles a bad upstream key).
+ *
+ * <pre>
+ * try (SandboxUpstreams sandbox = SandboxUpstreams.start(0)) {
+ *     String openAi = sandbox.baseUrl("openai");        // http://127.0.0.1:PORT/openai/v1
+ *     String anthropic = sandbox.baseUrl("anthropic");  // http://127.0.0.1:PORT/anthropic
+ * }
+ * </pre>
+ */
+public final class SandboxUpstreams implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxUpstreams.class);
+    private static final int RECORDED_LIMIT = 1000;
+    private static final long START_TIMEOUT_SECONDS = 30;
+
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final List<VendorSimulator> simulators;
+    private final RequestRecorder recorder = new RequestRecorder(RECORDED_LIMIT);
+    private final ResponseWriter writer;
+    private volatile long defaultLatencyMs;
+    private volatile boolean closed;
+
+    private SandboxUpstreams(Vertx vertx, List<VendorSimulator> simulators) {
+        this.vertx = vertx;
+        this.simulators = simulators;
+        this.writer = new ResponseWriter(vertx);
+        // HTTP/1.1 only: a dropped or cut connection then means exactly one failed request
+        this.server = vertx.createHttpServer(new HttpServerOptions()
+                .setHost("127.0.0.1")
+                .setHttp2ClearTextEnabled(false)
+                .setHandle100ContinueAutomatically(true)
+                .setCompressionSupported(false));
+        this.server.requestHandler(this::onRequest);
+    }
+
+    /** The vendors simulated; adding one (Gemini, Cohere) is one more entry here. */
+    private static List<VendorSimulator> simulators() {
+        return List.of(new OpenAiSimulator(), new AnthropicSimulator());
+    }
+
+    /** Starts listening on 127.0.0.1 ({@code port} 0 picks a free port) and returns once it is bound. */
+    public static SandboxUpstreams start(int port) {
+        Vertx vertx = Vertx.vertx(new VertxOptions()
+                .setEventLoopPoolSize(1)
+                .setFileSystemOptions(new FileSystemOptions()
+                        .setFileCachingEnabled(false)
+                        .setClassPathResolvingEnabled(false)));
+        SandboxUpstreams sandbox = new SandboxUpstreams(vertx, simulators());
+        try {
+            sandbox.server.listen(port, "127.0.0.1").toCompletionStage().toCompletableFuture()
+                    .get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            sandbox.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("sandbox upstreams could not listen on 127.0.0.1:" + port, e);
+        }
+        LOG.info("Sandbox upstreams listening on http://127.0.0.1:{}", sandbox.port());
+        return sandbox;
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    /** The base URL a client of that vendor is configured with, e.g. {@code http://127.0.0.1:PORT/openai/v1}. */
+    public String baseUrl(String format) {
+        for (VendorSimulator simulator : simulators) {
+            if (simulator.format().equals(format)) {
+                return "http://127.0.0.1:" + port() + simulator.basePath();
+            }
+        }
+        throw new IllegalArgumentException("no sandbox for format '" + format + "'; known: " + formats());
+    }
+
+    public List<String> formats() {
+        List<String> formats = new ArrayList<>();
+        simulators.forEach(simulator -> formats.add(simulator.format()));
+        return formats;
+    }
+
+    /** Latency for requests without a {@code latency} directive (0 = none). */
+    public void setDefaultLatencyMs(long latencyMs) {
+        this.defaultLatencyMs = Math.max(0, latencyMs);
+    }
+
+    public long defaultLatencyMs() {
+        return defaultLatencyMs;
+    }
+
+    /** The most recent requests (at most 1000), oldest first. */
+    public List<RecordedRequest> recorded() {
+        return recorder.snapshot();
+    }
+
+    /** The latest request to that vendor, or null. */
+    public RecordedRequest lastRequest(String format) {
+        return recorder.last(format);
+    }
+
+    public void clearRecorded() {
+        recorder.clear();
+    }
+
+    /** Stops the server and its Vert.x instance; idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            // two waits from the caller's thread: a chained close would complete on the dying event loop
+            server.close().toCompletionStage().toCompletableFuture().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            LOG.warn("Sandbox upstreams did not stop cleanly", e);
+        }
+    }
+
+    private void onRequest(HttpServerRequest request) {
+        request.body().onSuccess(buffer -> {
+            VendorSimulator simulator = simulatorFor(request.path());
+            RecordedRequest recorded = record(request, simulator, buffer.toString(StandardCharsets.UTF_8));
+            SandboxResponse response;
+            try {
+                response = simulator == null ? unknownVendor(recorded) : simulator.handle(recorded, defaultLatencyMs);
+            } catch (RuntimeException bug) {
+                LOG.error("Sandbox simulator failed on {} {}", recorded.method(), recorded.path(), bug);
+                response = SandboxResponse.json(500, "{\"error\":{\"message\":\"sandbox simulator failure: "
+                        + bug.getClass().getSimpleName() + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
+            }
+            writer.write(request, response);
+        });
+    }
+
+    private VendorSimulator simulatorFor(String path) {
+        if (path == null) {
+            return null;
+        }
+        for (VendorSimulator simulator : simulators) {
+            String prefix = simulator.pathPrefix();
+            if (path.startsWith(prefix) && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/')) {
+                return simulator;
+            }
+        }
+        return null;
+    }
+
+    private RecordedRequest record(HttpServerRequest request, VendorSimulator simulator, String body) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (String name : request.headers().names()) {
+            headers.put(name, request.headers().getAll(name));
+        }
+        RecordedRequest recorded = new RecordedRequest(simulator == null ? "unknown" : simulator.format(),
+                request.method().name(), request.path() == null ? "" : request.path(), request.query(), headers, body,
+                Instant.now());
+        recorder.add(recorded);
+        return recorded;
+    }
+
+    private SandboxResponse unknownVendor(RecordedRequest request) {
+        List<String> known = new ArrayList<>();
+        simulators.forEach(simulator -> known.add(simulator.basePath()));
+        return SandboxResponse.json(404, SandboxJson.write(SandboxJson.object().set("error", SandboxJson.object()
+                .put("message", "No sandbox vendor serves " + request.method() + " " + request.path()
+                        + "; base paths: " + String.join(", ", known))
+                .put("type", "invalid_request_error")
+                .putNull("param")
+                .put("code", "unknown_url"))));
+    }
+
+    /** Runs the sandbox standalone: {@code java … SandboxUpstreams [port]} (default 8089), until killed. */
+    public static void main(String[] args) throws InterruptedException {
+        SandboxUpstreams sandbox = start(args.length > 0 ? Integer.parseInt(args[0]) : 8089);
+        Runtime.getRuntime().addShutdownHook(new Thread(sandbox::close, "sandbox-shutdown"));
+        for (String format : sandbox.formats()) {
+            System.out.println(format + ": " + sandbox.baseUrl(format));
+        }
+        Thread.currentThread().join();
+    }
+}

@@ -1,0 +1,24 @@
+package ai.infrastack.gateway.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Server-sent-event framing. */
+final class SseFrames {
+
+    private SseFrames() {
+    }
+
+    /** A {@code data:}-only frame (OpenAI style). */
+    static String data(JsonNode payload) {
+        return "data: " + SandboxJson.write(payload) + "\n\n";
+    }
+
+    static String data(String raw) {
+        return "data: " + raw + "\n\n";
+    }
+
+    /** A named-event frame (Anthropic style). */
+    static String event(String name, JsonNode payload) {
+        return "event: " + name + "\ndata: " + SandboxJson.write(payload) + "\n\n";
+    }
+}
