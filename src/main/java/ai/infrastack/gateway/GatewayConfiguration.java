@@ -1,0 +1,118 @@
+package ai.infrastack.gateway;
+
+import ai.infrastack.gateway.analytics.UsageEventLogger;
+import ai.infrastack.gateway.api.ChatResponseAssembler;
+import ai.infrastack.gateway.api.ErrorResponder;
+import ai.infrastack.gateway.api.HealthReporter;
+import ai.infrastack.gateway.api.ModelsLister;
+import ai.infrastack.gateway.api.ProviderHealth;
+import ai.infrastack.gateway.api.RequestIdAssigner;
+import ai.infrastack.gateway.auth.ApiKeyAuthenticator;
+import ai.infrastack.gateway.auth.KeyRegistry;
+import ai.infrastack.gateway.catalog.CatalogReloader;
+import ai.infrastack.gateway.catalog.ModelCatalog;
+import ai.infrastack.gateway.cost.CostCalculator;
+import ai.infrastack.gateway.provider.ProviderTargets;
+import ai.infrastack.gateway.provider.UpstreamRequestBuilder;
+import ai.infrastack.gateway.provider.UpstreamResponseReader;
+import ai.infrastack.gateway.provider.UpstreamTimer;
+import ai.infrastack.gateway.provider.WireTranslators;
+import ai.infrastack.gateway.routing.ModelResolver;
+import ai.infrastack.gateway.sandbox.SandboxUpstreams;
+import ai.infrastack.gateway.validation.ChatRequestValidator;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Builds the processors the routes call by name and binds them in the registry, from the
+ * {@code gateway.*} settings. Runs before the route files are loaded.
+ */
+public final class GatewayConfiguration implements CamelConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayConfiguration.class);
+    /** Providers whose key, when set, means the operator wants live calls rather than the sandbox. */
+    private static final List<String> KNOWN_PROVIDERS = List.of("openai", "anthropic", "google", "mistral", "cohere", "together");
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Function<String, String> setting = name -> context.getPropertiesComponent().resolveProperty(name)
+                .filter(v -> !v.isBlank())
+                .orElseGet(() -> System.getenv(name));
+        ObjectMapper mapper = new ObjectMapper().enable(JsonGenerator.Feature.WRITE_BIGDECIMAL_AS_PLAIN);
+
+        boolean sandboxMode = Boolean.parseBoolean(setting.apply("gateway.sandbox")) || noProviderKey(setting);
+        SandboxUpstreams sandbox = null;
+        if (sandboxMode) {
+            sandbox = SandboxUpstreams.start(Integer.parseInt(orDefault(setting.apply("gateway.sandbox.port"), "0")));
+            context.addService(closing(sandbox));
+            LOG.warn("=====================================================================================");
+            LOG.warn("SANDBOX MODE: providers without an API key are answered by the built-in simulator on");
+            LOG.warn("127.0.0.1:{}. Answers are fake. Set OPENAI_API_KEY, ANTHROPIC_API_KEY, ... for live calls.", sandbox.port());
+            LOG.warn("=====================================================================================");
+        }
+        SandboxUpstreams sandboxRef = sandbox;
+
+        ModelCatalog catalog = ModelCatalog.load(Path.of(orDefault(setting.apply("gateway.pricing-dir"), "pricing")));
+        KeyRegistry keys = KeyRegistry.load(setting.apply("gateway.auth.master-key"),
+                Path.of(orDefault(setting.apply("gateway.auth.keys-file"), "keys.yaml")));
+        WireTranslators translators = WireTranslators.discover();
+        ProviderTargets targets = new ProviderTargets(setting, sandboxMode, sandboxRef == null ? null : sandboxRef::baseUrl);
+        ProviderHealth health = new ProviderHealth();
+
+        Registry r = context.getRegistry();
+        if (sandbox != null) {
+            r.bind("gatewaySandbox", sandbox);
+        }
+        r.bind("modelCatalog", catalog);
+        r.bind("providerTargets", targets);
+        r.bind("upstreamTimer", new UpstreamTimer());
+        r.bind("requestIdAssigner", new RequestIdAssigner());
+        r.bind("apiKeyAuthenticator", new ApiKeyAuthenticator(keys));
+        r.bind("chatRequestValidator", new ChatRequestValidator(mapper,
+                Long.parseLong(orDefault(setting.apply("gateway.http.max-body-bytes"), "10485760"))));
+        r.bind("modelResolver", new ModelResolver(catalog));
+        r.bind("upstreamRequestBuilder", new UpstreamRequestBuilder(translators, targets, mapper));
+        r.bind("upstreamResponseReader", new UpstreamResponseReader(translators, mapper));
+        r.bind("costCalculator", new CostCalculator(new BigDecimal(orDefault(setting.apply("gateway.pricing.markup-percent"), "0"))));
+        r.bind("chatResponseAssembler", new ChatResponseAssembler(mapper, health));
+        r.bind("errorResponder", new ErrorResponder(mapper, health));
+        r.bind("usageEventLogger", new UsageEventLogger());
+        r.bind("modelsLister", new ModelsLister(catalog, mapper));
+        r.bind("healthReporter", new HealthReporter(catalog, health, mapper,
+                orDefault(setting.apply("gateway.version"), "1.0.0"), sandboxMode));
+        r.bind("catalogReloader", new CatalogReloader(catalog));
+    }
+
+    private static boolean noProviderKey(Function<String, String> setting) {
+        for (String p : KNOWN_PROVIDERS) {
+            if (setting.apply("gateway.provider." + p + ".api-key") != null || setting.apply(p.toUpperCase() + "_API_KEY") != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String orDefault(String v, String fallback) {
+        return v == null || v.isBlank() ? fallback : v;
+    }
+
+    /** Stops the simulator together with the Camel context. */
+    private static ServiceSupport closing(SandboxUpstreams sandbox) {
+        return new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                sandbox.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,88 @@
+package ai.infrastack.gateway.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.Map;
+
+/**
+ * Renders any failure on the request path as the spec's error body. A {@link GatewayException}
+ * keeps its type and status; an unexpected exception becomes a 500 server_error whose details
+ * go to the log, never to the client.
+ */
+public final class ErrorResponder implements Processor {
+    private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
+    private final ObjectMapper mapper;
+    private final ProviderHealth health;
+
+    public ErrorResponder(ObjectMapper mapper, ProviderHealth health) {
+        this.mapper = mapper;
+        this.health = health;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        GatewayException error = classify(cause, exchange.getProperty(ExchangeKeys.PROVIDER, String.class));
+        if (error.type() == ErrorType.PROVIDER && error.provider() != null) {
+            health.recordFailure(error.provider());
+        }
+        if (error.type() == ErrorType.SERVER) {
+            LOG.error("request {} failed: {}", exchange.getProperty(ExchangeKeys.REQUEST_ID), cause == null ? "unknown" : cause.toString(), cause);
+        }
+        exchange.setProperty(ExchangeKeys.ERROR, error);
+        ResponseHeaders.reset(exchange, error.status());
+        for (Map.Entry<String, String> h : error.headers().entrySet()) {
+            exchange.getMessage().setHeader(h.getKey(), h.getValue());
+        }
+        exchange.getMessage().setBody(mapper.writeValueAsBytes(body(error, exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class))));
+    }
+
+    /** Maps what was thrown to what the client is told. */
+    static GatewayException classify(Throwable cause, String provider) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof GatewayException g) {
+                return g;
+            }
+            if (t instanceof org.apache.camel.component.direct.DirectConsumerNotAvailableException) {
+                // The catalog names a provider that has no route file (yet, or it failed to load).
+                return GatewayException.of(ErrorType.PROVIDER, "Provider '" + provider + "' has no route configured")
+                        .status(503).provider(provider).code("provider_unavailable").build();
+            }
+            if (t instanceof SocketTimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+                return GatewayException.of(ErrorType.PROVIDER, "The upstream provider did not answer in time")
+                        .status(504).provider(provider).code("upstream_timeout").build();
+            }
+            if (t instanceof ConnectException || t instanceof UnknownHostException
+                    || t.getClass().getSimpleName().contains("NoHttpResponse")) {
+                return GatewayException.of(ErrorType.PROVIDER, "The upstream provider could not be reached: " + t.getMessage())
+                        .status(502).provider(provider).code("upstream_unreachable").build();
+            }
+        }
+        return GatewayException.of(ErrorType.SERVER, "The gateway failed to handle this request").build();
+    }
+
+    ObjectNode body(GatewayException e, String requestId) {
+        ObjectNode root = mapper.createObjectNode();
+        ObjectNode err = root.putObject("error");
+        err.put("message", e.getMessage());
+        err.put("type", e.type().wireName());
+        err.put("param", e.param());
+        err.put("code", e.code());
+        if (e.provider() != null) {
+            err.put("provider", e.provider());
+        }
+        if (e.upstreamStatus() != null) {
+            err.put("upstream_status", e.upstreamStatus());
+        }
+        err.put("request_id", requestId);
+        return root;
+    }
+}

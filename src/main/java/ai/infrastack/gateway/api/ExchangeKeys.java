@@ -1,0 +1,26 @@
+package ai.infrastack.gateway.api;
+
+/** Names of the exchange properties that carry the canonical request state between pipeline steps. */
+public final class ExchangeKeys {
+    private ExchangeKeys() {}
+
+    public static final String REQUEST_ID = "gatewayRequestId";
+    public static final String RECEIVED_NANOS = "gatewayReceivedNanos";
+    public static final String CALLER = "gatewayCaller";
+    /** The client's request as parsed JSON (ObjectNode), OpenAI format. */
+    public static final String CHAT_REQUEST = "gatewayChatRequest";
+    public static final String MODEL = "gatewayModel";
+    public static final String PROVIDER = "provider";
+    public static final String WIRE_FORMAT = "wireFormat";
+    public static final String DEFAULT_BASE_URL = "defaultBaseUrl";
+    public static final String DROPPED_PARAMS = "gatewayDroppedParams";
+    public static final String UPSTREAM_SENT_NANOS = "gatewayUpstreamSentNanos";
+    public static final String UPSTREAM_FIRST_BYTE_NANOS = "gatewayUpstreamFirstByteNanos";
+    public static final String UPSTREAM_DONE_NANOS = "gatewayUpstreamDoneNanos";
+    public static final String UPSTREAM_PROCESSING_MS = "gatewayUpstreamProcessingMs";
+    /** The translated completion (ChatResult). */
+    public static final String RESULT = "gatewayResult";
+    public static final String COST = "gatewayCost";
+    /** The GatewayException the client was answered with, for analytics. */
+    public static final String ERROR = "gatewayError";
+}

@@ -1,0 +1,69 @@
+package ai.infrastack.gateway.cost;
+
+import ai.infrastack.gateway.api.ExchangeKeys;
+import ai.infrastack.gateway.catalog.ModelSpec;
+import ai.infrastack.gateway.catalog.PriceTier;
+import ai.infrastack.gateway.provider.ChatResult;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.math.BigDecimal;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Pipeline step: cost = each usage bucket × its catalog rate (per 1M tokens), in BigDecimal, with the
+ * configured markup. Usage with tokens but no catalog price is counted and logged as an error,
+ * and the response carries no cost rather than a made-up $0.
+ */
+public final class CostCalculator implements Processor {
+    private static final Logger LOG = LoggerFactory.getLogger(CostCalculator.class);
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+
+    private final BigDecimal markupFactor;
+    private final AtomicLong unpricedResponses = new AtomicLong();
+
+    public CostCalculator(BigDecimal markupPercent) {
+        this.markupFactor = BigDecimal.ONE.add(markupPercent.movePointLeft(2));
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
+        Cost cost = cost(model, result.usage());
+        if (cost == null && result.usage().totalTokens() > 0) {
+            unpricedResponses.incrementAndGet();
+            LOG.error("Model {} used {} tokens but has no price in the catalog; request {} is not costed",
+                    model.id(), result.usage().totalTokens(), exchange.getProperty(ExchangeKeys.REQUEST_ID));
+        }
+        exchange.setProperty(ExchangeKeys.COST, cost);
+    }
+
+    /** The cost of this usage, or null when the model has no price. */
+    public Cost cost(ModelSpec model, Usage usage) {
+        if (!model.priced()) {
+            return null;
+        }
+        PriceTier rate = model.tierFor(usage.promptTokens());
+        // A model without a cache price bills cached tokens at the full input rate.
+        BigDecimal readRate = rate.cachedInput() != null ? rate.cachedInput() : rate.input();
+        BigDecimal writeRate = rate.cacheWrite() != null ? rate.cacheWrite() : rate.input();
+        BigDecimal input = tokens(usage.uncachedInput(), rate.input())
+                .add(tokens(usage.cacheRead(), readRate))
+                .add(tokens(usage.cacheWrite(), writeRate));
+        BigDecimal output = tokens(usage.output(), rate.output());
+        BigDecimal savings = tokens(usage.cacheRead(), rate.input().subtract(readRate));
+        return new Cost(input.multiply(markupFactor), output.multiply(markupFactor), savings.multiply(markupFactor));
+    }
+
+    /** Responses that had tokens but no price; exported as a metric by the metrics issue. */
+    public long unpricedResponses() {
+        return unpricedResponses.get();
+    }
+
+    private static BigDecimal tokens(long count, BigDecimal perMillion) {
+        return count == 0 ? BigDecimal.ZERO : perMillion.multiply(BigDecimal.valueOf(count)).divide(MILLION);
+    }
+}

@@ -1,0 +1,330 @@
+package ai.infrastack.gateway.provider;
+
+import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.catalog.ModelSpec;
+import ai.infrastack.gateway.cost.Usage;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Anthropic's Messages API: system lifted out of the messages, {@code max_tokens} always sent,
+ * consecutive same-role turns merged, tool calls and results mapped to {@code tool_use} /
+ * {@code tool_result} blocks, and usage normalised (Anthropic's input_tokens exclude cache reads
+ * and writes; the canonical buckets say so explicitly).
+ */
+public final class AnthropicWireTranslator implements WireTranslator {
+    static final String API_VERSION = "2023-06-01";
+    private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    /** OpenAI parameters this translator maps; any other field is dropped and named. */
+    private static final Set<String> MAPPED = Set.of("model", "messages", "max_tokens", "max_completion_tokens",
+            "temperature", "top_p", "stop", "stream", "tools", "tool_choice", "parallel_tool_calls", "user",
+            "routing", "budget", "response");
+
+    @Override
+    public String format() {
+        return "anthropic";
+    }
+
+    @Override
+    public String chatPath(ModelSpec model) {
+        return "/v1/messages";
+    }
+
+    @Override
+    public Map<String, String> headers(String apiKey) {
+        return Map.of("x-api-key", apiKey, "anthropic-version", API_VERSION);
+    }
+
+    @Override
+    public ObjectNode toUpstream(ObjectNode request, ModelSpec model, List<String> dropped) {
+        ObjectNode out = JSON.objectNode();
+        out.put("model", model.upstream());
+        JsonNode max = request.hasNonNull("max_tokens") ? request.get("max_tokens") : request.get("max_completion_tokens");
+        // Anthropic requires max_tokens; the catalog supplies the model's default.
+        out.put("max_tokens", max != null && !max.isNull() ? max.asLong() : model.defaultMaxTokens());
+        mapMessages(request.path("messages"), out);
+        if (request.hasNonNull("temperature")) {
+            // Anthropic's range is 0..1: values above it (valid for OpenAI) are clamped to 1.
+            out.put("temperature", Math.min(1.0, request.get("temperature").asDouble()));
+        }
+        if (request.hasNonNull("top_p")) {
+            if (request.hasNonNull("temperature")) {
+                // Current Claude models refuse temperature and top_p together.
+                dropped.add("top_p");
+            } else {
+                out.set("top_p", request.get("top_p"));
+            }
+        }
+        JsonNode stop = request.get("stop");
+        if (stop != null && !stop.isNull()) {
+            ArrayNode seqs = out.putArray("stop_sequences");
+            if (stop.isTextual()) {
+                seqs.add(stop.asText());
+            } else {
+                stop.forEach(seqs::add);
+            }
+        }
+        mapTools(request, out);
+        if (request.hasNonNull("user")) {
+            out.putObject("metadata").put("user_id", request.get("user").asText());
+        }
+        Iterator<String> names = request.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!MAPPED.contains(name) && !request.get(name).isNull()) {
+                dropped.add(name);
+            }
+        }
+        return out;
+    }
+
+    private static void mapMessages(JsonNode messages, ObjectNode out) {
+        StringBuilder system = new StringBuilder();
+        ArrayNode turns = JSON.arrayNode();
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode m = messages.get(i);
+            String role = m.path("role").asText();
+            switch (role) {
+                case "system", "developer" -> {
+                    if (system.length() > 0) {
+                        system.append("\n\n");
+                    }
+                    system.append(text(m.get("content")));
+                }
+                case "user" -> append(turns, "user", contentBlocks(m.get("content")));
+                case "assistant" -> append(turns, "assistant", assistantBlocks(m, i));
+                case "tool" -> {
+                    ObjectNode result = JSON.objectNode();
+                    result.put("type", "tool_result");
+                    result.put("tool_use_id", m.path("tool_call_id").asText());
+                    result.put("content", text(m.get("content")));
+                    append(turns, "user", JSON.arrayNode().add(result));
+                }
+                default -> throw GatewayException.invalid("messages[" + i + "].role", "Unsupported role '" + role + "'");
+            }
+        }
+        if (system.length() > 0) {
+            out.put("system", system.toString());
+        }
+        out.set("messages", turns);
+    }
+
+    /** Anthropic wants alternating turns: a turn of the same role as the last is merged into it. */
+    private static void append(ArrayNode turns, String role, ArrayNode blocks) {
+        if (blocks.isEmpty()) {
+            return;
+        }
+        if (!turns.isEmpty()) {
+            ObjectNode last = (ObjectNode) turns.get(turns.size() - 1);
+            if (role.equals(last.path("role").asText())) {
+                ((ArrayNode) last.get("content")).addAll(blocks);
+                return;
+            }
+        }
+        ObjectNode turn = turns.addObject();
+        turn.put("role", role);
+        turn.set("content", blocks);
+    }
+
+    private static ArrayNode contentBlocks(JsonNode content) {
+        ArrayNode blocks = JSON.arrayNode();
+        if (content == null || content.isNull()) {
+            return blocks;
+        }
+        if (content.isTextual()) {
+            if (!content.asText().isEmpty()) {
+                blocks.addObject().put("type", "text").put("text", content.asText());
+            }
+            return blocks;
+        }
+        for (JsonNode part : content) {
+            if ("text".equals(part.path("type").asText())) {
+                blocks.addObject().put("type", "text").put("text", part.path("text").asText());
+            } else if ("image_url".equals(part.path("type").asText())) {
+                blocks.add(image(part.get("image_url")));
+            }
+        }
+        return blocks;
+    }
+
+    /** A data URL becomes a base64 source, anything else a URL source. */
+    static ObjectNode image(JsonNode imageUrl) {
+        String url = imageUrl.isTextual() ? imageUrl.asText() : imageUrl.path("url").asText();
+        ObjectNode block = JSON.objectNode();
+        block.put("type", "image");
+        ObjectNode source = block.putObject("source");
+        if (url.startsWith("data:")) {
+            int comma = url.indexOf(',');
+            int semi = url.indexOf(';');
+            if (comma < 0 || semi < 0 || semi > comma) {
+                throw GatewayException.invalid("messages", "Image data URL must look like data:<media type>;base64,<data>");
+            }
+            source.put("type", "base64");
+            source.put("media_type", url.substring(5, semi));
+            source.put("data", url.substring(comma + 1));
+        } else {
+            source.put("type", "url");
+            source.put("url", url);
+        }
+        return block;
+    }
+
+    private static ArrayNode assistantBlocks(JsonNode m, int index) {
+        ArrayNode blocks = contentBlocks(m.get("content"));
+        JsonNode calls = m.path("tool_calls");
+        for (int c = 0; c < calls.size(); c++) {
+            JsonNode call = calls.get(c);
+            ObjectNode use = blocks.addObject();
+            use.put("type", "tool_use");
+            use.put("id", call.path("id").asText());
+            use.put("name", call.path("function").path("name").asText());
+            String args = call.path("function").path("arguments").asText("");
+            try {
+                JsonNode input = args.isBlank() ? JSON.objectNode() : MAPPER.readTree(args);
+                if (!input.isObject()) {
+                    throw new IllegalArgumentException();
+                }
+                use.set("input", input);
+            } catch (JsonProcessingException | IllegalArgumentException e) {
+                throw GatewayException.invalid("messages[" + index + "].tool_calls[" + c + "].function.arguments",
+                        "Tool call arguments must be a JSON object encoded as a string");
+            }
+        }
+        return blocks;
+    }
+
+    private static void mapTools(ObjectNode request, ObjectNode out) {
+        JsonNode tools = request.get("tools");
+        if (tools == null || tools.isNull() || tools.isEmpty()) {
+            return;
+        }
+        ArrayNode mapped = out.putArray("tools");
+        for (JsonNode t : tools) {
+            JsonNode f = t.path("function");
+            ObjectNode tool = mapped.addObject();
+            tool.put("name", f.path("name").asText());
+            if (f.hasNonNull("description")) {
+                tool.put("description", f.get("description").asText());
+            }
+            JsonNode schema = f.get("parameters");
+            if (schema == null || schema.isNull()) {
+                ObjectNode empty = JSON.objectNode();
+                empty.put("type", "object");
+                empty.putObject("properties");
+                schema = empty;
+            }
+            tool.set("input_schema", schema);
+        }
+        JsonNode choice = request.get("tool_choice");
+        ObjectNode tc = null;
+        if (choice != null && choice.isTextual()) {
+            tc = JSON.objectNode().put("type", switch (choice.asText()) {
+                case "required" -> "any";
+                case "none" -> "none";
+                default -> "auto";
+            });
+        } else if (choice != null && choice.isObject()) {
+            tc = JSON.objectNode().put("type", "tool").put("name", choice.path("function").path("name").asText());
+        }
+        if (request.path("parallel_tool_calls").isBoolean() && !request.get("parallel_tool_calls").asBoolean()) {
+            if (tc == null) {
+                tc = JSON.objectNode().put("type", "auto");
+            }
+            if (!"none".equals(tc.path("type").asText())) {
+                tc.put("disable_parallel_tool_use", true);
+            }
+        }
+        if (tc != null) {
+            out.set("tool_choice", tc);
+        }
+    }
+
+    /** The text of a content value: the string itself, or its text parts joined. */
+    private static String text(JsonNode content) {
+        if (content == null || content.isNull()) {
+            return "";
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode part : content) {
+            if (part.has("text")) {
+                sb.append(part.get("text").asText());
+            }
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public ChatResult fromUpstream(JsonNode response, ModelSpec model) {
+        StringBuilder text = new StringBuilder();
+        ArrayNode toolCalls = JSON.arrayNode();
+        for (JsonNode block : response.path("content")) {
+            switch (block.path("type").asText()) {
+                case "text" -> text.append(block.path("text").asText());
+                case "tool_use" -> {
+                    ObjectNode call = toolCalls.addObject();
+                    call.put("id", block.path("id").asText());
+                    call.put("type", "function");
+                    ObjectNode fn = call.putObject("function");
+                    fn.put("name", block.path("name").asText());
+                    fn.put("arguments", block.path("input").isMissingNode() ? "{}" : block.get("input").toString());
+                }
+                default -> { } // thinking and server-tool blocks have no OpenAI equivalent
+            }
+        }
+        ObjectNode message = JSON.objectNode();
+        message.put("role", "assistant");
+        if (text.length() == 0 && !toolCalls.isEmpty()) {
+            message.putNull("content");
+        } else {
+            message.put("content", text.toString());
+        }
+        if (!toolCalls.isEmpty()) {
+            message.set("tool_calls", toolCalls);
+        }
+        message.putNull("refusal");
+        ObjectNode choice = JSON.objectNode();
+        choice.put("index", 0);
+        choice.set("message", message);
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finishReason(response.path("stop_reason").asText("end_turn")));
+        return new ChatResult(response.path("id").asText(), System.currentTimeMillis() / 1000,
+                JSON.arrayNode().add(choice), usage(response.path("usage")), response.path("model").asText(model.upstream()));
+    }
+
+    /** Anthropic's input_tokens exclude cache reads and writes: each goes to its own bucket. */
+    static Usage usage(JsonNode u) {
+        return new Usage(u.path("input_tokens").asLong(0), u.path("cache_read_input_tokens").asLong(0),
+                u.path("cache_creation_input_tokens").asLong(0), u.path("output_tokens").asLong(0),
+                u.path("output_tokens_details").path("thinking_tokens").asLong(0), false);
+    }
+
+    static String finishReason(String stopReason) {
+        return switch (stopReason) {
+            case "max_tokens", "model_context_window_exceeded" -> "length";
+            case "tool_use" -> "tool_calls";
+            case "refusal" -> "content_filter";
+            default -> "stop"; // end_turn, stop_sequence, pause_turn
+        };
+    }
+
+    @Override
+    public GatewayException toError(int status, JsonNode body, Map<String, String> headers, String provider) {
+        JsonNode err = body.path("error");
+        String message = err.path("message").asText(null);
+        String code = err.hasNonNull("type") ? err.get("type").asText() : null;
+        return UpstreamErrors.map(status, message, code, provider, headers);
+    }
+}

@@ -1,0 +1,81 @@
+package ai.infrastack.gateway.provider;
+
+import ai.infrastack.gateway.api.ErrorType;
+import ai.infrastack.gateway.api.GatewayException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Resolves each provider's base URL and API key by convention, so a new provider needs no Java:
+ * the property {@code gateway.provider.<name>.base-url} or env {@code <NAME>_BASE_URL}, else the
+ * route's default; the property {@code gateway.provider.<name>.api-key} or env {@code <NAME>_API_KEY}.
+ * In sandbox mode a provider without a key is sent to the built-in simulator. Resolved once per provider.
+ */
+public final class ProviderTargets {
+    private static final Logger LOG = LoggerFactory.getLogger(ProviderTargets.class);
+
+    private final Function<String, String> config;
+    private final boolean sandboxMode;
+    private final Function<String, String> sandboxBaseUrl;
+    private final Map<String, ProviderTarget> resolved = new ConcurrentHashMap<>();
+
+    /**
+     * @param config         looks up a setting by property name, then by env name; null when unset
+     * @param sandboxBaseUrl the simulator's base URL for a wire format (null when no sandbox runs)
+     */
+    public ProviderTargets(Function<String, String> config, boolean sandboxMode, Function<String, String> sandboxBaseUrl) {
+        this.config = config;
+        this.sandboxMode = sandboxMode;
+        this.sandboxBaseUrl = sandboxBaseUrl;
+    }
+
+    public ProviderTarget target(String provider, String wireFormat, String defaultBaseUrl) {
+        return resolved.computeIfAbsent(provider, p -> resolve(p, wireFormat, defaultBaseUrl));
+    }
+
+    public boolean sandboxMode() {
+        return sandboxMode;
+    }
+
+    /** Targets resolved so far, for the health report. */
+    public Map<String, ProviderTarget> resolved() {
+        return Map.copyOf(resolved);
+    }
+
+    private ProviderTarget resolve(String provider, String wireFormat, String defaultBaseUrl) {
+        String env = provider.toUpperCase(Locale.ROOT).replace('-', '_');
+        String key = setting("gateway.provider." + provider + ".api-key", env + "_API_KEY");
+        String baseUrl = setting("gateway.provider." + provider + ".base-url", env + "_BASE_URL");
+        if (key == null && sandboxMode && sandboxBaseUrl != null && baseUrl == null) {
+            LOG.warn("Provider {} has no API key: its calls go to the SANDBOX simulator, not to the real vendor", provider);
+            return new ProviderTarget(provider, sandboxBaseUrl.apply(wireFormat), "sandbox-key", true);
+        }
+        if (key == null) {
+            key = "";
+        }
+        if (baseUrl == null) {
+            baseUrl = defaultBaseUrl;
+        }
+        if (baseUrl == null || baseUrl.isBlank()) {
+            throw GatewayException.of(ErrorType.SERVER, "Provider '" + provider + "' has no base URL configured").build();
+        }
+        return new ProviderTarget(provider, stripSlash(baseUrl), key, false);
+    }
+
+    private String setting(String property, String envName) {
+        String v = config.apply(property);
+        if (v == null || v.isBlank()) {
+            v = config.apply(envName);
+        }
+        return v == null || v.isBlank() ? null : v.trim();
+    }
+
+    private static String stripSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+}

@@ -1,0 +1,57 @@
+package ai.infrastack.gateway.provider;
+
+import ai.infrastack.gateway.api.ExchangeKeys;
+import ai.infrastack.gateway.catalog.ModelSpec;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Provider step: turns the canonical request into the vendor's HTTP request — body, URL and auth
+ * headers — for the {@code http} endpoint that follows. Every client header is removed first, so
+ * nothing the client sent (its gateway key above all) can reach a vendor.
+ */
+public final class UpstreamRequestBuilder implements Processor {
+    private final WireTranslators translators;
+    private final ProviderTargets targets;
+    private final ObjectMapper mapper;
+
+    public UpstreamRequestBuilder(WireTranslators translators, ProviderTargets targets, ObjectMapper mapper) {
+        this.translators = translators;
+        this.targets = targets;
+        this.mapper = mapper;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        String provider = exchange.getProperty(ExchangeKeys.PROVIDER, String.class);
+        WireTranslator translator = translators.get(exchange.getProperty(ExchangeKeys.WIRE_FORMAT, String.class));
+        ProviderTarget target = targets.target(provider, translator.format(),
+                exchange.getProperty(ExchangeKeys.DEFAULT_BASE_URL, String.class));
+        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        List<String> dropped = new ArrayList<>();
+        ObjectNode body = translator.toUpstream(exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class), model, dropped);
+        if (!dropped.isEmpty()) {
+            exchange.setProperty(ExchangeKeys.DROPPED_PARAMS, String.join(",", dropped));
+        }
+
+        Message m = exchange.getMessage();
+        m.getHeaders().clear();
+        m.setHeader(Exchange.HTTP_METHOD, "POST");
+        m.setHeader(Exchange.HTTP_URI, target.baseUrl() + translator.chatPath(model));
+        m.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        m.setHeader("Accept", "application/json");
+        for (Map.Entry<String, String> h : translator.headers(target.apiKey()).entrySet()) {
+            m.setHeader(h.getKey(), h.getValue());
+        }
+        m.setBody(mapper.writeValueAsBytes(body));
+        UpstreamTimer.reset();
+        exchange.setProperty(ExchangeKeys.UPSTREAM_SENT_NANOS, System.nanoTime());
+    }
+}

@@ -1,0 +1,82 @@
+package ai.infrastack.gateway.provider;
+
+import ai.infrastack.gateway.api.ErrorType;
+import ai.infrastack.gateway.api.ExchangeKeys;
+import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.catalog.ModelSpec;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.Processor;
+
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Provider step after the {@code http} call: records the upstream timings, turns an error status
+ * into the gateway's error (provider named, upstream message kept) and a success into a
+ * {@link ChatResult} through the provider's wire translator.
+ */
+public final class UpstreamResponseReader implements Processor {
+    private final WireTranslators translators;
+    private final ObjectMapper mapper;
+
+    public UpstreamResponseReader(WireTranslators translators, ObjectMapper mapper) {
+        this.translators = translators;
+        this.mapper = mapper;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        long done = System.nanoTime();
+        long firstByte = UpstreamTimer.firstByteNanos();
+        exchange.setProperty(ExchangeKeys.UPSTREAM_FIRST_BYTE_NANOS, firstByte > 0 ? firstByte : done);
+        exchange.setProperty(ExchangeKeys.UPSTREAM_DONE_NANOS, done);
+
+        String provider = exchange.getProperty(ExchangeKeys.PROVIDER, String.class);
+        WireTranslator translator = translators.get(exchange.getProperty(ExchangeKeys.WIRE_FORMAT, String.class));
+        Message m = exchange.getMessage();
+        int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
+        Map<String, String> headers = lowerCaseHeaders(m);
+        exchange.setProperty(ExchangeKeys.UPSTREAM_PROCESSING_MS, translator.upstreamProcessingMs(headers));
+        byte[] bytes = m.getBody(byte[].class);
+        JsonNode body = parse(bytes, status, provider);
+        if (status < 200 || status >= 300) {
+            throw translator.toError(status, body == null ? mapper.createObjectNode() : body, headers, provider);
+        }
+        if (body == null || !body.isObject()) {
+            throw GatewayException.of(ErrorType.PROVIDER, "The upstream provider returned a response that is not a JSON object")
+                    .status(502).provider(provider).upstreamStatus(status).code("upstream_invalid_response").build();
+        }
+        exchange.setProperty(ExchangeKeys.RESULT, translator.fromUpstream(body, exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class)));
+        m.setBody(null);
+    }
+
+    private JsonNode parse(byte[] bytes, int status, String provider) {
+        if (bytes == null || bytes.length == 0) {
+            return null;
+        }
+        try {
+            return mapper.readTree(bytes);
+        } catch (IOException e) {
+            if (status >= 200 && status < 300) {
+                throw GatewayException.of(ErrorType.PROVIDER, "The upstream provider returned malformed JSON")
+                        .status(502).provider(provider).upstreamStatus(status).code("upstream_invalid_response").build();
+            }
+            return mapper.createObjectNode().put("message", new String(bytes, 0, Math.min(bytes.length, 500)));
+        }
+    }
+
+    private static Map<String, String> lowerCaseHeaders(Message m) {
+        Map<String, String> headers = new HashMap<>();
+        for (Map.Entry<String, Object> h : m.getHeaders().entrySet()) {
+            if (h.getValue() != null && !h.getKey().startsWith("Camel")) {
+                headers.put(h.getKey().toLowerCase(Locale.ROOT), h.getValue().toString());
+            }
+        }
+        return headers;
+    }
+}

@@ -1,0 +1,38 @@
+package ai.infrastack.gateway.provider;
+
+import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.api.ErrorType;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+/** Every wire format on the class path, by name, found once at start-up. */
+public final class WireTranslators {
+    private final Map<String, WireTranslator> byFormat;
+
+    public WireTranslators(Map<String, WireTranslator> byFormat) {
+        this.byFormat = Map.copyOf(byFormat);
+    }
+
+    public static WireTranslators discover() {
+        Map<String, WireTranslator> found = new HashMap<>();
+        for (WireTranslator t : ServiceLoader.load(WireTranslator.class)) {
+            found.put(t.format(), t);
+        }
+        return new WireTranslators(found);
+    }
+
+    public WireTranslator get(String format) {
+        WireTranslator t = byFormat.get(format);
+        if (t == null) {
+            // A route file names a format no class implements: the route is misconfigured, not the client.
+            throw GatewayException.of(ErrorType.SERVER, "No wire translator for format '" + format + "'").build();
+        }
+        return t;
+    }
+
+    public java.util.Set<String> formats() {
+        return byFormat.keySet();
+    }
+}
