@@ -22,6 +22,7 @@ import ai.infrastack.gateway.sandbox.SandboxUpstreams;
 import ai.infrastack.gateway.validation.ChatRequestValidator;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -70,6 +72,11 @@ public final class GatewayConfiguration implements CamelConfiguration {
         ProviderHealth health = new ProviderHealth();
 
         Registry r = context.getRegistry();
+        // platform-http runs each request on a Vert.x worker thread, which the upstream call then
+        // holds; the pool bounds how many calls can be in flight at once.
+        r.bind("gatewayVertxOptions", new VertxOptions()
+                .setWorkerPoolSize(Integer.parseInt(orDefault(setting.apply("gateway.http.worker-threads"), "400")))
+                .setMaxWorkerExecuteTime(10).setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES));
         if (sandbox != null) {
             r.bind("gatewaySandbox", sandbox);
         }

@@ -39,6 +39,13 @@ public final class ChatRequestValidator implements Processor {
 
     @Override
     public void process(Exchange exchange) {
+        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, "", String.class);
+        if (contentType.startsWith("application/x-www-form-urlencoded") || contentType.startsWith("multipart/")) {
+            // The HTTP server has already decoded such a body as a form; the JSON cannot be recovered intact.
+            throw GatewayException.of(ErrorType.INVALID_REQUEST,
+                    "Send the request body as JSON with 'Content-Type: application/json' (got '" + contentType + "')")
+                    .status(415).code("unsupported_media_type").build();
+        }
         byte[] body = exchange.getMessage().getBody(byte[].class);
         if (body != null && body.length > maxBodyBytes) {
             throw GatewayException.of(ErrorType.INVALID_REQUEST,
