@@ -13,6 +13,7 @@ import ai.infrastack.gateway.catalog.CatalogReloader;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.cost.CostCalculator;
 import ai.infrastack.gateway.provider.ProviderTargets;
+import ai.infrastack.gateway.reload.SafeRouteReloadStrategy;
 import ai.infrastack.gateway.provider.UpstreamRequestBuilder;
 import ai.infrastack.gateway.provider.UpstreamResponseReader;
 import ai.infrastack.gateway.provider.UpstreamTimer;
@@ -63,6 +64,13 @@ public final class GatewayConfiguration implements CamelConfiguration {
             LOG.warn("=====================================================================================");
         }
         SandboxUpstreams sandboxRef = sandbox;
+
+        if (Boolean.parseBoolean(orDefault(setting.apply("gateway.reload-enabled"), "true"))) {
+            SafeRouteReloadStrategy reload = new SafeRouteReloadStrategy(
+                    Path.of(orDefault(setting.apply("gateway.routes-dir"), "routes")).toAbsolutePath().normalize());
+            context.addService(reload);
+            context.getRegistry().bind("routeReloadStrategy", reload);
+        }
 
         ModelCatalog catalog = ModelCatalog.load(Path.of(orDefault(setting.apply("gateway.pricing-dir"), "pricing")));
         KeyRegistry keys = KeyRegistry.load(setting.apply("gateway.auth.master-key"),
