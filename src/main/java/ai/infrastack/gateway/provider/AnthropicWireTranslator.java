@@ -74,7 +74,7 @@ public final class AnthropicWireTranslator implements WireTranslator {
                 stop.forEach(seqs::add);
             }
         }
-        mapTools(request, out);
+        mapTools(request, out, dropped);
         if (request.hasNonNull("user")) {
             out.putObject("metadata").put("user_id", request.get("user").asText());
         }
@@ -116,7 +116,23 @@ public final class AnthropicWireTranslator implements WireTranslator {
         if (system.length() > 0) {
             out.put("system", system.toString());
         }
+        trimPrefill(turns);
         out.set("messages", turns);
+    }
+
+    /**
+     * A final assistant turn is a prefill the model continues; Anthropic refuses one that ends in
+     * whitespace, which OpenAI accepts, so the trailing whitespace is trimmed.
+     */
+    private static void trimPrefill(ArrayNode turns) {
+        if (turns.isEmpty() || !"assistant".equals(turns.get(turns.size() - 1).path("role").asText())) {
+            return;
+        }
+        JsonNode blocks = turns.get(turns.size() - 1).path("content");
+        JsonNode last = blocks.get(blocks.size() - 1);
+        if (last != null && "text".equals(last.path("type").asText())) {
+            ((ObjectNode) last).put("text", last.path("text").asText().stripTrailing());
+        }
     }
 
     /** Anthropic wants alternating turns: a turn of the same role as the last is merged into it. */
@@ -149,7 +165,10 @@ public final class AnthropicWireTranslator implements WireTranslator {
         }
         for (JsonNode part : content) {
             if ("text".equals(part.path("type").asText())) {
-                blocks.addObject().put("type", "text").put("text", part.path("text").asText());
+                // Anthropic refuses empty text blocks ("text content blocks must be non-empty"); OpenAI accepts them.
+                if (!part.path("text").asText().isEmpty()) {
+                    blocks.addObject().put("type", "text").put("text", part.path("text").asText());
+                }
             } else if ("image_url".equals(part.path("type").asText())) {
                 blocks.add(image(part.get("image_url")));
             }
@@ -203,9 +222,13 @@ public final class AnthropicWireTranslator implements WireTranslator {
         return blocks;
     }
 
-    private static void mapTools(ObjectNode request, ObjectNode out) {
+    private static void mapTools(ObjectNode request, ObjectNode out, List<String> dropped) {
         JsonNode tools = request.get("tools");
         if (tools == null || tools.isNull() || tools.isEmpty()) {
+            if (request.hasNonNull("tool_choice")) {
+                // Anthropic has no tool_choice without tools.
+                dropped.add("tool_choice");
+            }
             return;
         }
         ArrayNode mapped = out.putArray("tools");
@@ -216,12 +239,14 @@ public final class AnthropicWireTranslator implements WireTranslator {
             if (f.hasNonNull("description")) {
                 tool.put("description", f.get("description").asText());
             }
-            JsonNode schema = f.get("parameters");
-            if (schema == null || schema.isNull()) {
-                ObjectNode empty = JSON.objectNode();
-                empty.put("type", "object");
-                empty.putObject("properties");
-                schema = empty;
+            // Anthropic requires input_schema.type "object"; OpenAI also accepts no parameters or {} for a tool without arguments.
+            JsonNode parameters = f.get("parameters");
+            ObjectNode schema = parameters != null && parameters.isObject() ? ((ObjectNode) parameters).deepCopy() : JSON.objectNode();
+            if (!schema.has("type")) {
+                schema.put("type", "object");
+            }
+            if (!schema.has("properties")) {
+                schema.putObject("properties");
             }
             tool.set("input_schema", schema);
         }
