@@ -76,7 +76,7 @@ public final class GatewayConfiguration implements CamelConfiguration {
         KeyRegistry keys = KeyRegistry.load(setting.apply("gateway.auth.master-key"),
                 Path.of(orDefault(setting.apply("gateway.auth.keys-file"), "keys.yaml")));
         WireTranslators translators = WireTranslators.discover();
-        ProviderTargets targets = new ProviderTargets(setting, sandboxMode, sandboxRef == null ? null : sandboxRef::baseUrl);
+        ProviderTargets targets = new ProviderTargets(setting, sandboxMode, sandboxRef == null ? null : (provider, format) -> sandboxRef.baseUrl(format));
         ProviderHealth health = new ProviderHealth();
 
         Registry r = context.getRegistry();

@@ -46,7 +46,7 @@ public final class AnthropicWireTranslator implements WireTranslator {
     }
 
     @Override
-    public ObjectNode toUpstream(ObjectNode request, ModelSpec model, List<String> dropped) {
+    public ObjectNode toUpstream(ObjectNode request, ModelSpec model, ProviderQuirks quirks, List<String> dropped) {
         ObjectNode out = JSON.objectNode();
         out.put("model", model.upstream());
         JsonNode max = request.hasNonNull("max_tokens") ? request.get("max_tokens") : request.get("max_completion_tokens");

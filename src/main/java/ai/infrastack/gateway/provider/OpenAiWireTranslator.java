@@ -39,7 +39,7 @@ public final class OpenAiWireTranslator implements WireTranslator {
     }
 
     @Override
-    public ObjectNode toUpstream(ObjectNode request, ModelSpec model, List<String> dropped) {
+    public ObjectNode toUpstream(ObjectNode request, ModelSpec model, ProviderQuirks quirks, List<String> dropped) {
         ObjectNode out = JSON.objectNode();
         Iterator<Map.Entry<String, JsonNode>> fields = request.fields();
         while (fields.hasNext()) {
@@ -62,6 +62,15 @@ public final class OpenAiWireTranslator implements WireTranslator {
             if (!out.has(model.maxTokensParam())) {
                 out.set(model.maxTokensParam(), max);
             }
+        }
+        for (Map.Entry<String, String> rename : quirks.renamedParams().entrySet()) {
+            JsonNode value = out.remove(rename.getKey());
+            if (value != null) {
+                out.set(rename.getValue(), value);
+            }
+        }
+        if (quirks.nineCharToolCallIds() && out.get("messages") instanceof ArrayNode messages) {
+            out.set("messages", ToolCallIds.nineChar(messages));
         }
         return out;
     }

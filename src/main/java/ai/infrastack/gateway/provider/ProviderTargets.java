@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -21,21 +22,26 @@ public final class ProviderTargets {
 
     private final Function<String, String> config;
     private final boolean sandboxMode;
-    private final Function<String, String> sandboxBaseUrl;
+    private final BiFunction<String, String, String> sandboxBaseUrl;
     private final Map<String, ProviderTarget> resolved = new ConcurrentHashMap<>();
 
     /**
      * @param config         looks up a setting by property name, then by env name; null when unset
-     * @param sandboxBaseUrl the simulator's base URL for a wire format (null when no sandbox runs)
+     * @param sandboxBaseUrl the simulator's base URL for (provider, wire format), null when it has
+     *                       none; the function itself is null when no sandbox runs
      */
-    public ProviderTargets(Function<String, String> config, boolean sandboxMode, Function<String, String> sandboxBaseUrl) {
+    public ProviderTargets(Function<String, String> config, boolean sandboxMode, BiFunction<String, String, String> sandboxBaseUrl) {
         this.config = config;
         this.sandboxMode = sandboxMode;
         this.sandboxBaseUrl = sandboxBaseUrl;
     }
 
-    public ProviderTarget target(String provider, String wireFormat, String defaultBaseUrl) {
-        return resolved.computeIfAbsent(provider, p -> resolve(p, wireFormat, defaultBaseUrl));
+    /**
+     * @param envPrefix the prefix of the provider's env variables when it differs from its name
+     *                  (e.g. {@code TOGETHER} for the {@code meta} provider), or null
+     */
+    public ProviderTarget target(String provider, String wireFormat, String defaultBaseUrl, String envPrefix) {
+        return resolved.computeIfAbsent(provider, p -> resolve(p, wireFormat, defaultBaseUrl, envPrefix));
     }
 
     public boolean sandboxMode() {
@@ -47,13 +53,15 @@ public final class ProviderTargets {
         return Map.copyOf(resolved);
     }
 
-    private ProviderTarget resolve(String provider, String wireFormat, String defaultBaseUrl) {
-        String env = provider.toUpperCase(Locale.ROOT).replace('-', '_');
+    private ProviderTarget resolve(String provider, String wireFormat, String defaultBaseUrl, String envPrefix) {
+        String env = (envPrefix == null || envPrefix.isBlank() ? provider : envPrefix).toUpperCase(Locale.ROOT).replace('-', '_');
         String key = setting("gateway.provider." + provider + ".api-key", env + "_API_KEY");
         String baseUrl = setting("gateway.provider." + provider + ".base-url", env + "_BASE_URL");
-        if (key == null && sandboxMode && sandboxBaseUrl != null && baseUrl == null) {
+        String sandboxUrl = key == null && sandboxMode && sandboxBaseUrl != null && baseUrl == null
+                ? sandboxBaseUrl.apply(provider, wireFormat) : null;
+        if (sandboxUrl != null) {
             LOG.warn("Provider {} has no API key: its calls go to the SANDBOX simulator, not to the real vendor", provider);
-            return new ProviderTarget(provider, sandboxBaseUrl.apply(wireFormat), "sandbox-key", true);
+            return new ProviderTarget(provider, sandboxUrl, "sandbox-key", true);
         }
         if (key == null) {
             key = "";

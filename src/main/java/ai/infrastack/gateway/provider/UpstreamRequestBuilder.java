@@ -33,10 +33,13 @@ public final class UpstreamRequestBuilder implements Processor {
         String provider = exchange.getProperty(ExchangeKeys.PROVIDER, String.class);
         WireTranslator translator = translators.get(exchange.getProperty(ExchangeKeys.WIRE_FORMAT, String.class));
         ProviderTarget target = targets.target(provider, translator.format(),
-                exchange.getProperty(ExchangeKeys.DEFAULT_BASE_URL, String.class));
+                exchange.getProperty(ExchangeKeys.DEFAULT_BASE_URL, String.class),
+                exchange.getProperty(ExchangeKeys.ENV_PREFIX, String.class));
+        ProviderQuirks quirks = ProviderQuirks.of(exchange.getProperty(ExchangeKeys.RENAME_PARAMS, String.class),
+                exchange.getProperty(ExchangeKeys.TOOL_CALL_IDS, String.class));
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         List<String> dropped = new ArrayList<>();
-        ObjectNode body = translator.toUpstream(exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class), model, dropped);
+        ObjectNode body = translator.toUpstream(exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class), model, quirks, dropped);
         if (!dropped.isEmpty()) {
             exchange.setProperty(ExchangeKeys.DROPPED_PARAMS, String.join(",", dropped));
         }

@@ -28,7 +28,12 @@ public interface WireTranslator {
      * The vendor's request body for the client's OpenAI-format request. Parameters the vendor or
      * model cannot honour are left out and their names added to {@code dropped}.
      */
-    ObjectNode toUpstream(ObjectNode request, ModelSpec model, List<String> dropped);
+    ObjectNode toUpstream(ObjectNode request, ModelSpec model, ProviderQuirks quirks, List<String> dropped);
+
+    /** {@link #toUpstream(ObjectNode, ModelSpec, ProviderQuirks, List)} for a host without quirks. */
+    default ObjectNode toUpstream(ObjectNode request, ModelSpec model, List<String> dropped) {
+        return toUpstream(request, model, ProviderQuirks.NONE, dropped);
+    }
 
     /** The vendor's successful response, translated to OpenAI choices and canonical usage. */
     ChatResult fromUpstream(JsonNode response, ModelSpec model);
