@@ -49,6 +49,10 @@ public final class SafeRouteReloadStrategy extends RouteWatcherReloadStrategy {
 
     @Override
     protected void onRouteReload(Collection<Resource> resources, boolean removeEverything) {
+        if (resources != null && !resources.isEmpty() && resources.stream().allMatch(SafeRouteReloadStrategy::emptyFile)) {
+            // An editor truncating the file before writing it: wait for the content.
+            return;
+        }
         try {
             super.onRouteReload(resources, removeEverything);
             if (resources != null) {
@@ -78,6 +82,15 @@ public final class SafeRouteReloadStrategy extends RouteWatcherReloadStrategy {
             LOG.error("Rejected route file {}: {}. Its previous version keeps serving.", location, cause.getMessage());
         } catch (Exception e) {
             LOG.error("Rejected route file {}: {}; restoring its previous version failed too: {}", location, cause.getMessage(), e.getMessage());
+        }
+    }
+
+    private static boolean emptyFile(Resource r) {
+        try {
+            Path file = Path.of(java.net.URI.create(r.getURI().toString()));
+            return Files.isRegularFile(file) && Files.size(file) == 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
