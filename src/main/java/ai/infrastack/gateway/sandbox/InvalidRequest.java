@@ -13,6 +13,8 @@ final class InvalidRequest extends RuntimeException {
     final String param;
     /** OpenAI's {@code code} (null when none); Anthropic ignores it. */
     final String code;
+    /** The vendor's error type when it is not the simulator's default (e.g. Mistral's "invalid_function_call"), or null. */
+    final String type;
 
     InvalidRequest(String message) {
         this(400, message, null, null);
@@ -23,9 +25,14 @@ final class InvalidRequest extends RuntimeException {
     }
 
     InvalidRequest(int status, String message, String param, String code) {
+        this(status, message, param, code, null);
+    }
+
+    InvalidRequest(int status, String message, String param, String code, String type) {
         super(message, null, false, false);
         this.status = status;
         this.param = param;
         this.code = code;
+        this.type = type;
     }
 }

@@ -9,6 +9,7 @@ final class RequestHash {
 
     private static final char[] ALNUM =
             "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
+    private static final char[] LOWER_ALNUM = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
     private static final char[] LOWER_HEX = "0123456789abcdef".toCharArray();
 
     /** MessageDigest lookups are slow and instances are not thread-safe: one per thread, reused. */
@@ -35,8 +36,25 @@ final class RequestHash {
         return encode(salt, length, ALNUM);
     }
 
+    /** {@code length} chars of [0-9a-z] (Together and Cohere ids). */
+    String lowerAlnum(String salt, int length) {
+        return encode(salt, length, LOWER_ALNUM);
+    }
+
     String hex(String salt, int length) {
         return encode(salt, length, LOWER_HEX);
+    }
+
+    /** A version-4-shaped UUID, e.g. {@code 3f2b…-…-4…-8…-…} (Cohere ids). */
+    String uuid(String salt) {
+        String hex = hex(salt, 32);
+        return hex.substring(0, 8) + '-' + hex.substring(8, 12) + "-4" + hex.substring(13, 16) + "-8"
+                + hex.substring(17, 20) + '-' + hex.substring(20, 32);
+    }
+
+    /** A non-negative long (Together's {@code seed}). */
+    long positiveLong(String salt) {
+        return Long.parseUnsignedLong(hex(salt, 15), 16);
     }
 
     private String encode(String salt, int length, char[] alphabet) {

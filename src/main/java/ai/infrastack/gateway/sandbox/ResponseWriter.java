@@ -56,8 +56,9 @@ final class ResponseWriter {
             Future<Void> written = out.write(frames.get(index));
             index++;
             if (cutAfter >= 0 && index >= cutAfter) {
-                // close only once the frames are flushed, so the client sees exactly `cutAfter` of them
-                written.onComplete(done -> request.connection().close());
+                // close only once the frames are flushed, and a moment later, so the client has
+                // read exactly `cutAfter` of them before it sees the cut
+                written.onComplete(done -> vertx.setTimer(20, t -> request.connection().close()));
                 return;
             }
             if (response.frameDelayMs() > 0 && index < frames.size()) {

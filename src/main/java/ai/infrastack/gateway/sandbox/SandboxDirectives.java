@@ -14,7 +14,11 @@ import java.util.regex.Pattern;
  *   <li>{@code status=<code>}: answer with that HTTP status and the vendor's error body for it</li>
  *   <li>{@code latency=<ms>}: delay the response (overrides the server default)</li>
  *   <li>{@code cached=<n>}: cache-read input tokens; {@code cache_write=<n>}: cache-creation input tokens</li>
- *   <li>{@code reasoning=<n>}: OpenAI reasoning tokens (added to completion tokens)</li>
+ *   <li>{@code reasoning=<n>}: reasoning tokens (OpenAI: added to completion tokens; Gemini: thoughtsTokenCount)</li>
+ *   <li>{@code finish=<reason>}: the vendor's native finish reason for a text reply, verbatim, e.g. Gemini
+ *       {@code SAFETY} (candidate without content), Mistral {@code model_length}, Together {@code eos},
+ *       Cohere {@code ERROR}; OpenAI and Anthropic ignore it</li>
+ *   <li>{@code blocked=true}: Gemini blocks the prompt (HTTP 200, no candidates, {@code promptFeedback.blockReason})</li>
  *   <li>{@code drop=true}: close the connection without responding</li>
  *   <li>{@code processing_ms=<n>}: OpenAI {@code openai-processing-ms} header</li>
  *   <li>{@code retry_after=<s>}: {@code retry-after} header on 429/529 (default 1)</li>
@@ -39,6 +43,8 @@ public final class SandboxDirectives {
     private final long chunkDelayMs;
     private final int failAfter;
     private final int errorAfter;
+    private final String finish;
+    private final boolean blocked;
 
     private SandboxDirectives(Map<String, String> all) {
         this.all = all;
@@ -53,6 +59,9 @@ public final class SandboxDirectives {
         this.chunkDelayMs = number("chunk_delay", 0);
         this.failAfter = (int) number("fail_after", -1);
         this.errorAfter = (int) number("error_after", -1);
+        String finishValue = all.get("finish");
+        this.finish = finishValue == null || finishValue.isEmpty() ? null : finishValue;
+        this.blocked = "true".equalsIgnoreCase(all.get("blocked"));
     }
 
     /** Directives found in {@code text} (null or empty text: none). A later duplicate wins. */
@@ -136,5 +145,15 @@ public final class SandboxDirectives {
     /** Events to send before the in-stream error event, or -1. */
     public int errorAfter() {
         return errorAfter;
+    }
+
+    /** The native finish reason to report instead of the composed one, or null. */
+    public String finish() {
+        return finish;
+    }
+
+    /** Whether the prompt is to be blocked (Gemini {@code promptFeedback}). */
+    public boolean blocked() {
+        return blocked;
     }
 }

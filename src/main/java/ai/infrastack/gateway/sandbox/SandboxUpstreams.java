@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -22,13 +23,18 @@ import org.slf4j.LoggerFactory;
  * request; {@code [sandbox:name=value]} directives in the last user message inject errors, latency, cache
  * usage and broken streams (see {@link SandboxDirectives}). Every request is recorded.
  *
- * <p>Any non-empty API key is accepted, except one containing {@code invalid}, which gets the vendor's 401
- * (so a test can check how the gateway handles a bad upstream key).
+ * <p>Any non-empty API key is accepted, except one containing {@code invalid}, which gets the vendor's answer
+ * to a bad key (401; Gemini's is HTTP 400 API_KEY_INVALID), so a test can check how the gateway handles it.
  *
  * <pre>
  * try (SandboxUpstreams sandbox = SandboxUpstreams.start(0)) {
  *     String openAi = sandbox.baseUrl("openai");        // http://127.0.0.1:PORT/openai/v1
  *     String anthropic = sandbox.baseUrl("anthropic");  // http://127.0.0.1:PORT/anthropic
+ *     String gemini = sandbox.baseUrl("gemini");        // http://127.0.0.1:PORT/gemini (…/v1beta/models/M:generateContent)
+ *     String cohere = sandbox.baseUrl("cohere");        // http://127.0.0.1:PORT/cohere (…/v2/chat)
+ *     String mistral = sandbox.baseUrl("mistral");      // http://127.0.0.1:PORT/mistral/v1
+ *     String together = sandbox.baseUrl("together");    // http://127.0.0.1:PORT/together/v1
+ *     String llama = sandbox.baseUrlFor("meta", "openai"); // the Together simulator
  * }
  * </pre>
  */
@@ -59,9 +65,19 @@ public final class SandboxUpstreams implements AutoCloseable {
         this.server.requestHandler(this::onRequest);
     }
 
-    /** The vendors simulated; adding one (Gemini, Cohere) is one more entry here. */
+    /** Providers served by a simulator of their own rather than by the one of their wire format. */
+    private static final Map<String, String> PROVIDER_FORMATS = Map.of(
+            "google", GeminiSimulator.FORMAT,
+            "gemini", GeminiSimulator.FORMAT,
+            "mistral", MistralSimulator.FORMAT,
+            "meta", TogetherSimulator.FORMAT,
+            "together", TogetherSimulator.FORMAT,
+            "cohere", CohereSimulator.FORMAT);
+
+    /** The vendors simulated; adding one is one more entry here. */
     private static List<VendorSimulator> simulators() {
-        return List.of(new OpenAiSimulator(), new AnthropicSimulator());
+        return List.of(new OpenAiSimulator(), new AnthropicSimulator(), new GeminiSimulator(), new CohereSimulator(),
+                new MistralSimulator(), new TogetherSimulator());
     }
 
     /** Starts listening on 127.0.0.1 ({@code port} 0 picks a free port) and returns once it is bound. */
@@ -98,6 +114,24 @@ public final class SandboxUpstreams implements AutoCloseable {
             }
         }
         throw new IllegalArgumentException("no sandbox for format '" + format + "'; known: " + formats());
+    }
+
+    /**
+     * The base URL for a provider's calls: its own simulator when there is one (google → Gemini, mistral →
+     * Mistral, meta and together → Together, cohere → Cohere), else the simulator of its wire format
+     * ("openai", "anthropic", …), else null.
+     */
+    public String baseUrlFor(String provider, String wireFormat) {
+        String own = provider == null ? null : PROVIDER_FORMATS.get(provider.toLowerCase(Locale.ROOT));
+        if (own != null) {
+            return baseUrl(own);
+        }
+        for (VendorSimulator simulator : simulators) {
+            if (simulator.format().equals(wireFormat)) {
+                return "http://127.0.0.1:" + port() + simulator.basePath();
+            }
+        }
+        return null;
     }
 
     public List<String> formats() {

@@ -17,7 +17,12 @@ final class SseFrames {
         return "data: " + raw + "\n\n";
     }
 
-    /** A named-event frame (Anthropic style). */
+    /** A {@code data:}-only frame with CRLF line endings (Gemini style). */
+    static String dataCrlf(JsonNode payload) {
+        return "data: " + SandboxJson.write(payload) + "\r\n\r\n";
+    }
+
+    /** A named-event frame (Anthropic and Cohere style). */
     static String event(String name, JsonNode payload) {
         return "event: " + name + "\ndata: " + SandboxJson.write(payload) + "\n\n";
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.Locale;
 
 /**
  * Fills a tool's required arguments from its JSON schema: strings become {@code "sandbox-<name>"},
@@ -41,20 +42,21 @@ final class ToolArguments {
         }
     }
 
-    /** The declared type; for a union like ["integer","null"] the first non-null member. */
+    /** The declared type in lower case (Gemini writes "OBJECT"); for a union like ["integer","null"] the first non-null member. */
     private static String typeOf(JsonNode property) {
         JsonNode type = property.path("type");
         if (type.isArray()) {
             for (JsonNode member : type) {
-                if (!"null".equals(member.asText())) {
-                    return member.asText();
+                if (!"null".equalsIgnoreCase(member.asText())) {
+                    return member.asText().toLowerCase(Locale.ROOT);
                 }
             }
         }
         if (type.isTextual()) {
-            return type.asText();
+            return type.asText().toLowerCase(Locale.ROOT);
         }
-        JsonNode first = property.path("anyOf").path(0);
+        JsonNode anyOf = property.has("anyOf") ? property.path("anyOf") : property.path("any_of");
+        JsonNode first = anyOf.path(0);
         return first.isMissingNode() ? "string" : typeOf(first);
     }
 }

@@ -76,6 +76,37 @@ class SandboxUpstreamsTest {
         }
     }
 
+    private static HttpResponse<String> gemini(String model, String method, String body) throws Exception {
+        return post(sandbox.baseUrl("gemini") + "/v1beta/models/" + model + ":" + method,
+                Map.of("x-goog-api-key", "AIza-sandbox"), body);
+    }
+
+    private static HttpResponse<String> cohere(String body) throws Exception {
+        return post(sandbox.baseUrl("cohere") + "/v2/chat", Map.of("Authorization", "Bearer co-test"), body);
+    }
+
+    private static HttpResponse<String> mistral(String body) throws Exception {
+        return post(sandbox.baseUrl("mistral") + "/chat/completions", Map.of("Authorization", "Bearer ms-test"), body);
+    }
+
+    private static HttpResponse<String> together(String body) throws Exception {
+        return post(sandbox.baseUrl("together") + "/chat/completions", Map.of("Authorization", "Bearer tg-test"), body);
+    }
+
+    private static String geminiUser(String text) {
+        return "{\"role\":\"user\",\"parts\":[{\"text\":" + quote(text) + "}]}";
+    }
+
+    /** The JSON payloads of {@code data:} frames separated by a blank line with the given line ending. */
+    private static List<String> dataFrames(String body, String newline) {
+        List<String> data = new ArrayList<>();
+        for (String frame : body.split(newline + newline)) {
+            assertTrue(frame.startsWith("data: "), frame);
+            data.add(frame.substring(6));
+        }
+        return data;
+    }
+
     private static final String WEATHER_TOOL_SCHEMA = "{\"type\":\"object\",\"properties\":{"
             + "\"city\":{\"type\":\"string\"},\"days\":{\"type\":\"integer\"},\"metric\":{\"type\":\"boolean\"},"
             + "\"note\":{\"type\":\"string\"}},\"required\":[\"city\",\"days\",\"metric\"]}";
@@ -512,6 +543,611 @@ class SandboxUpstreamsTest {
         assertEquals("Sandbox reply from c: one two", text.toString());
     }
 
+    // ---- Gemini ------------------------------------------------------------------------------------
+
+    @Test
+    void gemini_plain_reply_is_a_model_text_part_with_word_usage() throws Exception {
+        HttpResponse<String> response = gemini("gemini-2.5-flash", "generateContent",
+                "{\"systemInstruction\":{\"parts\":[{\"text\":\"Be brief.\"}]},\"contents\":["
+                        + geminiUser("What is Paris?") + "]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = json(response);
+        JsonNode candidate = body.get("candidates").get(0);
+        assertEquals("model", candidate.get("content").get("role").asText());
+        assertEquals("Sandbox reply from gemini-2.5-flash: What is Paris?",
+                candidate.get("content").get("parts").get(0).get("text").asText());
+        assertEquals("STOP", candidate.get("finishReason").asText());
+        assertEquals(0, candidate.get("index").asInt());
+        JsonNode usage = body.get("usageMetadata");
+        assertEquals(2 + 3 + 3, usage.get("promptTokenCount").asInt());
+        assertEquals(7, usage.get("candidatesTokenCount").asInt());
+        assertEquals(15, usage.get("totalTokenCount").asInt());
+        assertFalse(usage.has("cachedContentTokenCount"));
+        assertFalse(usage.has("thoughtsTokenCount"));
+        assertEquals("gemini-2.5-flash", body.get("modelVersion").asText());
+        assertTrue(body.get("responseId").asText().matches("[A-Za-z0-9]{23}"));
+        assertFalse(body.has("model"));
+    }
+
+    @Test
+    void gemini_prompt_tokens_include_cached_and_thoughts_sit_outside_candidates() throws Exception {
+        String text = "hi [sandbox:cached=1024] [sandbox:reasoning=7]";
+        JsonNode usage = json(gemini("gemini-2.5-pro", "generateContent", "{\"contents\":[" + geminiUser(text) + "]}"))
+                .get("usageMetadata");
+
+        int candidates = ("Sandbox reply from gemini-2.5-pro: " + text).split(" ").length;
+        assertEquals(1024, usage.get("promptTokenCount").asInt());
+        assertEquals(1024, usage.get("cachedContentTokenCount").asInt());
+        assertEquals(candidates, usage.get("candidatesTokenCount").asInt());
+        assertEquals(7, usage.get("thoughtsTokenCount").asInt());
+        assertEquals(1024 + candidates + 7, usage.get("totalTokenCount").asInt());
+    }
+
+    @Test
+    void gemini_tool_call_is_a_function_call_part_with_thought_signature_and_finish_stop() throws Exception {
+        HttpResponse<String> response = gemini("gemini-2.5-flash", "generateContent", "{\"contents\":["
+                + geminiUser("Weather in Paris?") + "],\"tools\":[{\"functionDeclarations\":[{\"name\":\"get_weather\","
+                + "\"description\":\"Weather\",\"parameters\":{\"type\":\"OBJECT\",\"properties\":{\"city\":{\"type\":"
+                + "\"STRING\"},\"days\":{\"type\":\"INTEGER\"}},\"required\":[\"city\",\"days\"]}}]}],"
+                + "\"toolConfig\":{\"functionCallingConfig\":{\"mode\":\"ANY\",\"allowedFunctionNames\":[\"get_weather\"]}}}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode candidate = json(response).get("candidates").get(0);
+        assertEquals("STOP", candidate.get("finishReason").asText());
+        JsonNode part = candidate.get("content").get("parts").get(0);
+        assertEquals("get_weather", part.get("functionCall").get("name").asText());
+        assertEquals(JSON.readTree("{\"city\":\"sandbox-city\",\"days\":1}"), part.get("functionCall").get("args"));
+        assertFalse(part.get("functionCall").has("id"));
+        assertTrue(part.get("thoughtSignature").asText().length() > 20);
+    }
+
+    @Test
+    void gemini_function_response_is_acknowledged_with_its_json() throws Exception {
+        HttpResponse<String> response = gemini("gemini-2.5-flash", "generateContent", "{\"contents\":["
+                + geminiUser("Weather? [sandbox:status=500]") + ","
+                + "{\"role\":\"model\",\"parts\":[{\"functionCall\":{\"name\":\"w\",\"args\":{}},\"thoughtSignature\":\"sig\"}]},"
+                + "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"w\",\"response\":{\"temp\":21}}}]}],"
+                + "\"tools\":[{\"functionDeclarations\":[{\"name\":\"w\"}]}]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("Tool result received: {\"temp\":21}", json(response).get("candidates").get(0).get("content")
+                .get("parts").get(0).get("text").asText());
+    }
+
+    @Test
+    void gemini_missing_key_is_403_and_an_invalid_key_is_400_api_key_invalid() throws Exception {
+        String url = sandbox.baseUrl("gemini") + "/v1beta/models/gemini-2.5-flash:generateContent";
+        String body = "{\"contents\":[" + geminiUser("hi") + "]}";
+
+        HttpResponse<String> missing = post(url, Map.of(), body);
+        assertEquals(403, missing.statusCode());
+        assertEquals("PERMISSION_DENIED", json(missing).get("error").get("status").asText());
+
+        HttpResponse<String> invalid = post(url, Map.of("x-goog-api-key", "invalid-key"), body);
+        assertEquals(400, invalid.statusCode());
+        JsonNode error = json(invalid).get("error");
+        assertEquals(400, error.get("code").asInt());
+        assertEquals("INVALID_ARGUMENT", error.get("status").asText());
+        assertEquals("API key not valid. Please pass a valid API key.", error.get("message").asText());
+        assertEquals("type.googleapis.com/google.rpc.ErrorInfo", error.get("details").get(0).get("@type").asText());
+        assertEquals("API_KEY_INVALID", error.get("details").get(0).get("reason").asText());
+
+        assertEquals(200, post(url + "?key=AIza-query", Map.of(), body).statusCode());
+    }
+
+    @Test
+    void gemini_rejects_unknown_fields_json_schema_keys_bad_roles_and_non_object_function_responses() throws Exception {
+        HttpResponse<String> model = gemini("gemini-2.5-flash", "generateContent",
+                "{\"model\":\"gemini-2.5-flash\",\"contents\":[" + geminiUser("hi") + "]}");
+        assertEquals(400, model.statusCode());
+        assertEquals("Invalid JSON payload received. Unknown name \"model\": Cannot find field.",
+                json(model).get("error").get("message").asText());
+        assertEquals("type.googleapis.com/google.rpc.BadRequest",
+                json(model).get("error").get("details").get(0).get("@type").asText());
+
+        HttpResponse<String> schema = gemini("gemini-2.5-flash", "generateContent", "{\"contents\":["
+                + geminiUser("hi") + "],\"tools\":[{\"functionDeclarations\":[{\"name\":\"w\",\"parameters\":{\"type\":"
+                + "\"object\",\"properties\":{\"a\":{\"type\":\"string\"}},\"additionalProperties\":false}}]}]}");
+        assertEquals(400, schema.statusCode());
+        assertEquals("Invalid JSON payload received. Unknown name \"additionalProperties\" at "
+                + "'tools[0].function_declarations[0].parameters': Cannot find field.",
+                json(schema).get("error").get("message").asText());
+
+        HttpResponse<String> role = gemini("gemini-2.5-flash", "generateContent",
+                "{\"contents\":[{\"role\":\"assistant\",\"parts\":[{\"text\":\"x\"}]}]}");
+        assertEquals(400, role.statusCode());
+        assertEquals("Please use a valid role: user, model.", json(role).get("error").get("message").asText());
+
+        HttpResponse<String> response = gemini("gemini-2.5-flash", "generateContent", "{\"contents\":["
+                + geminiUser("Weather?") + ",{\"role\":\"model\",\"parts\":[{\"functionCall\":{\"name\":\"w\",\"args\":{}}}]},"
+                + "{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"w\",\"response\":\"Sunny\"}}]}]}");
+        assertEquals(400, response.statusCode());
+        assertTrue(json(response).get("error").get("message").asText()
+                .startsWith("Invalid value at 'contents[2].parts[0].function_response.response'"));
+
+        HttpResponse<String> stops = gemini("gemini-2.5-flash", "generateContent", "{\"contents\":[" + geminiUser("hi")
+                + "],\"generationConfig\":{\"stopSequences\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]}}");
+        assertEquals(400, stops.statusCode());
+    }
+
+    @Test
+    void gemini_3_function_calls_must_echo_the_thought_signature() throws Exception {
+        String history = "{\"contents\":[" + geminiUser("Weather?") + ",{\"role\":\"model\",\"parts\":[{\"functionCall\":"
+                + "{\"name\":\"w\",\"args\":{}}%s}]},{\"role\":\"user\",\"parts\":[{\"functionResponse\":{\"name\":\"w\","
+                + "\"response\":{\"ok\":true}}}]}]}";
+        HttpResponse<String> unsigned = gemini("gemini-3-pro-preview", "generateContent", String.format(history, ""));
+        assertEquals(400, unsigned.statusCode());
+        assertTrue(json(unsigned).get("error").get("message").asText().startsWith("Function call is missing a thought_signature"));
+        assertEquals(200, gemini("gemini-3-pro-preview", "generateContent",
+                String.format(history, ",\"thoughtSignature\":\"abc\"")).statusCode());
+    }
+
+    @Test
+    void gemini_429_directive_is_resource_exhausted_with_retry_info() throws Exception {
+        HttpResponse<String> response = gemini("gemini-2.5-flash", "generateContent", "{\"contents\":["
+                + geminiUser("hi [sandbox:status=429] [sandbox:retry_after=23]") + "]}");
+
+        assertEquals(429, response.statusCode());
+        JsonNode error = json(response).get("error");
+        assertEquals("RESOURCE_EXHAUSTED", error.get("status").asText());
+        JsonNode retry = null;
+        for (JsonNode detail : error.get("details")) {
+            if (detail.get("@type").asText().endsWith("RetryInfo")) {
+                retry = detail;
+            }
+        }
+        assertNotNull(retry);
+        assertEquals("23s", retry.get("retryDelay").asText());
+        assertFalse(response.headers().firstValue("retry-after").isPresent());
+        for (Map.Entry<Integer, String> entry : Map.of(500, "INTERNAL", 503, "UNAVAILABLE", 504, "DEADLINE_EXCEEDED",
+                404, "NOT_FOUND").entrySet()) {
+            HttpResponse<String> other = gemini("gemini-2.5-flash", "generateContent", "{\"contents\":["
+                    + geminiUser("[sandbox:status=" + entry.getKey() + "]") + "]}");
+            assertEquals(entry.getKey(), other.statusCode());
+            assertEquals(entry.getValue(), json(other).get("error").get("status").asText());
+        }
+    }
+
+    @Test
+    void gemini_blocked_prompt_has_no_candidates_and_safety_finish_has_no_content() throws Exception {
+        JsonNode blocked = json(gemini("gemini-2.5-flash", "generateContent", "{\"contents\":["
+                + geminiUser("[sandbox:blocked=true]") + "]}"));
+        assertFalse(blocked.has("candidates"));
+        assertEquals("SAFETY", blocked.get("promptFeedback").get("blockReason").asText());
+        assertTrue(blocked.get("usageMetadata").has("promptTokenCount"));
+
+        JsonNode safety = json(gemini("gemini-2.5-flash", "generateContent", "{\"contents\":["
+                + geminiUser("[sandbox:finish=SAFETY]") + "]}"));
+        JsonNode candidate = safety.get("candidates").get(0);
+        assertEquals("SAFETY", candidate.get("finishReason").asText());
+        assertFalse(candidate.has("content"));
+    }
+
+    @Test
+    void gemini_stream_sends_crlf_frames_with_new_parts_and_cumulative_usage_and_no_done() throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(sandbox.baseUrl("gemini")
+                        + "/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"))
+                .header("x-goog-api-key", "AIza-sandbox")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"contents\":[" + geminiUser("one two") + "]}"))
+                .build();
+        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+
+        assertEquals(200, response.statusCode());
+        assertTrue(response.headers().firstValue("content-type").orElseThrow().startsWith("text/event-stream"));
+        assertTrue(response.body().endsWith("}\r\n\r\n"));
+        assertFalse(response.body().contains("[DONE]"));
+        List<String> data = dataFrames(response.body(), "\r\n");
+        StringBuilder text = new StringBuilder();
+        int previous = 0;
+        for (int i = 0; i < data.size(); i++) {
+            JsonNode chunk = JSON.readTree(data.get(i));
+            JsonNode candidate = chunk.get("candidates").get(0);
+            text.append(candidate.get("content").get("parts").get(0).get("text").asText());
+            assertEquals(i == data.size() - 1, candidate.has("finishReason"));
+            int sofar = chunk.get("usageMetadata").get("candidatesTokenCount").asInt();
+            assertTrue(sofar > previous);
+            previous = sofar;
+            assertEquals("gemini-2.5-flash", chunk.get("modelVersion").asText());
+        }
+        assertEquals("Sandbox reply from gemini-2.5-flash: one two", text.toString());
+        assertEquals(6, previous);
+    }
+
+    // ---- Cohere ------------------------------------------------------------------------------------
+
+    @Test
+    void cohere_plain_reply_has_no_model_and_bills_words_with_template_overhead_in_tokens() throws Exception {
+        HttpResponse<String> response = cohere("{\"model\":\"command-r-plus-08-2024\",\"messages\":["
+                + "{\"role\":\"system\",\"content\":\"Be brief.\"}," + userMessage("Capital of France?") + "]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = json(response);
+        assertTrue(body.get("id").asText().matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}"));
+        assertFalse(body.has("model"));
+        assertEquals("COMPLETE", body.get("finish_reason").asText());
+        JsonNode message = body.get("message");
+        assertEquals("assistant", message.get("role").asText());
+        assertEquals("text", message.get("content").get(0).get("type").asText());
+        assertEquals("Sandbox reply from command-r-plus-08-2024: Capital of France?",
+                message.get("content").get(0).get("text").asText());
+        JsonNode usage = body.get("usage");
+        assertEquals(2 + 3 + 3 + 3, usage.get("billed_units").get("input_tokens").asInt());
+        assertEquals(7, usage.get("billed_units").get("output_tokens").asInt());
+        assertEquals(11 + 66, usage.get("tokens").get("input_tokens").asInt());
+        assertEquals(7 + 2, usage.get("tokens").get("output_tokens").asInt());
+        assertEquals(0, usage.get("cached_tokens").asInt());
+    }
+
+    @Test
+    void cohere_tool_call_has_a_plan_and_an_id_of_name_and_12_lowercase_alnum() throws Exception {
+        HttpResponse<String> response = cohere("{\"model\":\"command-a-03-2025\",\"messages\":["
+                + userMessage("Weather in Paris?") + "],\"tool_choice\":\"REQUIRED\",\"tools\":[{\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_weather\",\"parameters\":" + WEATHER_TOOL_SCHEMA + "}}]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = json(response);
+        assertEquals("TOOL_CALL", body.get("finish_reason").asText());
+        assertFalse(body.get("message").get("tool_plan").asText().isEmpty());
+        JsonNode call = body.get("message").get("tool_calls").get(0);
+        assertTrue(call.get("id").asText().matches("get_weather_[a-z0-9]{12}"), call.get("id").asText());
+        assertEquals("function", call.get("type").asText());
+        assertEquals(JSON.readTree("{\"city\":\"sandbox-city\",\"days\":1,\"metric\":true}"),
+                JSON.readTree(call.get("function").get("arguments").asText()));
+    }
+
+    @Test
+    void cohere_tool_result_is_acknowledged_with_text() throws Exception {
+        HttpResponse<String> response = cohere("{\"model\":\"command-r\",\"messages\":[" + userMessage("Weather?") + ","
+                + "{\"role\":\"assistant\",\"tool_plan\":\"I will check.\",\"tool_calls\":[{\"id\":\"w_abc\",\"type\":"
+                + "\"function\",\"function\":{\"name\":\"w\",\"arguments\":\"{}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"w_abc\",\"content\":[{\"type\":\"document\",\"document\":"
+                + "{\"data\":\"Sunny\"}}]}],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"w\"}}]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("Tool result received: Sunny",
+                json(response).get("message").get("content").get(0).get("text").asText());
+        assertEquals("COMPLETE", json(response).get("finish_reason").asText());
+    }
+
+    @Test
+    void cohere_rejects_missing_and_invalid_keys_with_id_and_message() throws Exception {
+        String body = "{\"model\":\"command-r\",\"messages\":[" + userMessage("hi") + "]}";
+        HttpResponse<String> missing = post(sandbox.baseUrl("cohere") + "/v2/chat", Map.of(), body);
+        assertEquals(401, missing.statusCode());
+        assertEquals("no api key supplied", json(missing).get("message").asText());
+        assertTrue(json(missing).has("id"));
+
+        HttpResponse<String> invalid = post(sandbox.baseUrl("cohere") + "/v2/chat",
+                Map.of("Authorization", "Bearer invalid-key"), body);
+        assertEquals(401, invalid.statusCode());
+        assertEquals("invalid api token", json(invalid).get("message").asText());
+    }
+
+    @Test
+    void cohere_rejects_openai_field_names_auto_tool_choice_p_out_of_range_and_tool_messages_without_id()
+            throws Exception {
+        for (String extra : List.of("\"top_p\":0.5", "\"stop\":[\"x\"]", "\"n\":2")) {
+            HttpResponse<String> response = cohere("{\"model\":\"command-r\"," + extra + ",\"messages\":["
+                    + userMessage("hi") + "]}");
+            assertEquals(422, response.statusCode(), extra);
+            assertTrue(json(response).get("message").asText().startsWith("unknown field: parameter "), response.body());
+        }
+        String tools = ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"w\"}}]";
+        HttpResponse<String> auto = cohere("{\"model\":\"command-r\",\"tool_choice\":\"auto\",\"messages\":["
+                + userMessage("hi") + "]" + tools + "}");
+        assertEquals(400, auto.statusCode());
+        assertTrue(json(auto).get("message").asText().startsWith("invalid request: "));
+
+        HttpResponse<String> p = cohere("{\"model\":\"command-r\",\"p\":1.0,\"messages\":[" + userMessage("hi") + "]}");
+        assertEquals(400, p.statusCode());
+        assertEquals("invalid request: p must be between 0.01 and 0.99 inclusive", json(p).get("message").asText());
+
+        HttpResponse<String> toolWithoutId = cohere("{\"model\":\"command-r\",\"messages\":[" + userMessage("hi") + ","
+                + "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"w_1\",\"type\":\"function\",\"function\":{\"name\":"
+                + "\"w\",\"arguments\":\"{}\"}}]},{\"role\":\"tool\",\"content\":\"x\"}]" + tools + "}");
+        assertEquals(400, toolWithoutId.statusCode());
+        assertTrue(json(toolWithoutId).get("message").asText().contains("tool_call_id"));
+    }
+
+    @Test
+    void cohere_status_directives_give_trial_key_429_and_498() throws Exception {
+        HttpResponse<String> limited = cohere("{\"model\":\"command-r\",\"messages\":["
+                + userMessage("hi [sandbox:status=429]") + "]}");
+        assertEquals(429, limited.statusCode());
+        assertTrue(json(limited).get("message").asText().startsWith("You are using a Trial key"));
+        for (int status : new int[] {498, 500, 503}) {
+            HttpResponse<String> response = cohere("{\"model\":\"command-r\",\"messages\":["
+                    + userMessage("[sandbox:status=" + status + "]") + "]}");
+            assertEquals(status, response.statusCode());
+            assertTrue(json(response).has("id") && json(response).has("message"));
+        }
+    }
+
+    @Test
+    void cohere_stream_sends_kebab_case_events_with_tool_call_object_in_fragments_and_usage_at_the_end()
+            throws Exception {
+        HttpResponse<String> response = cohere("{\"model\":\"command-r\",\"stream\":true,\"messages\":["
+                + userMessage("Weather?") + "],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+                + "\"parameters\":" + WEATHER_TOOL_SCHEMA + "}}]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        List<String> events = new ArrayList<>();
+        StringBuilder arguments = new StringBuilder();
+        int argumentDeltas = 0;
+        JsonNode end = null;
+        for (String frame : response.body().split("\n\n")) {
+            String[] lines = frame.split("\n");
+            String event = lines[0].substring("event: ".length());
+            JsonNode data = JSON.readTree(lines[1].substring("data: ".length()));
+            assertEquals(event, data.get("type").asText());
+            events.add(event);
+            if ("tool-call-start".equals(event)) {
+                JsonNode call = data.get("delta").get("message").get("tool_calls");
+                assertTrue(call.isObject());
+                assertTrue(call.get("id").asText().startsWith("get_weather_"));
+            }
+            if ("tool-call-delta".equals(event)) {
+                JsonNode call = data.get("delta").get("message").get("tool_calls");
+                assertTrue(call.isObject());
+                arguments.append(call.get("function").get("arguments").asText());
+                argumentDeltas++;
+            }
+            if ("message-end".equals(event)) {
+                end = data;
+            }
+        }
+        assertEquals("message-start", events.get(0));
+        assertTrue(events.contains("tool-plan-delta"));
+        assertEquals(List.of("tool-call-end", "message-end"), events.subList(events.size() - 2, events.size()));
+        assertTrue(argumentDeltas >= 2);
+        assertEquals(JSON.readTree("{\"city\":\"sandbox-city\",\"days\":1,\"metric\":true}"), JSON.readTree(arguments.toString()));
+        assertNotNull(end);
+        assertEquals("TOOL_CALL", end.get("delta").get("finish_reason").asText());
+        assertTrue(end.get("delta").get("usage").get("billed_units").get("output_tokens").asInt() > 0);
+
+        HttpResponse<String> text = cohere("{\"model\":\"command-r\",\"stream\":true,\"messages\":["
+                + userMessage("one") + "]}");
+        assertTrue(text.body().startsWith("event: message-start\n"));
+        assertTrue(text.body().contains("event: content-start\n"));
+        assertTrue(text.body().contains("event: content-delta\n"));
+        assertTrue(text.body().contains("event: content-end\n"));
+    }
+
+    // ---- Mistral -----------------------------------------------------------------------------------
+
+    @Test
+    void mistral_plain_reply_echoes_the_model_and_has_only_three_usage_counts() throws Exception {
+        HttpResponse<String> response = mistral("{\"model\":\"mistral-large-latest\",\"random_seed\":7,\"messages\":["
+                + userMessage("Capital of France?") + "]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = json(response);
+        assertTrue(body.get("id").asText().matches("[0-9a-f]{32}"));
+        assertEquals("chat.completion", body.get("object").asText());
+        assertEquals("mistral-large-latest", body.get("model").asText());
+        JsonNode choice = body.get("choices").get(0);
+        assertEquals("Sandbox reply from mistral-large-latest: Capital of France?",
+                choice.get("message").get("content").asText());
+        assertTrue(choice.get("message").get("tool_calls").isNull());
+        assertEquals("stop", choice.get("finish_reason").asText());
+        JsonNode usage = body.get("usage");
+        assertEquals(List.of("prompt_tokens", "total_tokens", "completion_tokens"), fieldNames(usage));
+        assertEquals(6, usage.get("prompt_tokens").asInt());
+        assertEquals(7, usage.get("completion_tokens").asInt());
+        assertTrue(response.headers().firstValue("x-ratelimit-remaining-tokens-minute").isPresent());
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    @Test
+    void mistral_tool_call_has_a_9_char_id_and_empty_string_content() throws Exception {
+        HttpResponse<String> response = mistral("{\"model\":\"mistral-large-latest\",\"tool_choice\":\"any\",\"messages\":["
+                + userMessage("Weather?") + "],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+                + "\"parameters\":" + WEATHER_TOOL_SCHEMA + "}}]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode choice = json(response).get("choices").get(0);
+        assertEquals("tool_calls", choice.get("finish_reason").asText());
+        assertEquals("", choice.get("message").get("content").asText());
+        JsonNode call = choice.get("message").get("tool_calls").get(0);
+        assertTrue(call.get("id").asText().matches("[A-Za-z0-9]{9}"), call.get("id").asText());
+        assertEquals(0, call.get("index").asInt());
+        assertEquals("get_weather", call.get("function").get("name").asText());
+    }
+
+    @Test
+    void mistral_tool_result_with_a_valid_id_is_acknowledged() throws Exception {
+        HttpResponse<String> response = mistral("{\"model\":\"mistral-small-latest\",\"messages\":[" + userMessage("Weather?") + ","
+                + "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"D681PevKs\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"w\",\"arguments\":\"{}\"}}]},"
+                + "{\"role\":\"tool\",\"name\":\"w\",\"tool_call_id\":\"D681PevKs\",\"content\":\"Sunny\"}]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("Tool result received: Sunny",
+                json(response).get("choices").get(0).get("message").get("content").asText());
+    }
+
+    @Test
+    void mistral_401_is_not_the_error_envelope() throws Exception {
+        HttpResponse<String> response = post(sandbox.baseUrl("mistral") + "/chat/completions",
+                Map.of("Authorization", "Bearer invalid"), "{\"model\":\"m\",\"messages\":[" + userMessage("hi") + "]}");
+        assertEquals(401, response.statusCode());
+        JsonNode body = json(response);
+        assertEquals("Unauthorized", body.get("message").asText());
+        assertTrue(body.get("request_id").asText().matches("[0-9a-f]+"));
+        assertFalse(body.has("object"));
+    }
+
+    @Test
+    void mistral_rejects_foreign_tool_call_ids_and_openai_only_fields() throws Exception {
+        HttpResponse<String> badId = mistral("{\"model\":\"m\",\"messages\":[" + userMessage("Weather?") + ","
+                + "{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"call_abc123\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"w\",\"arguments\":\"{}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"call_abc123\",\"content\":\"Sunny\"}]}");
+        assertEquals(400, badId.statusCode());
+        assertEquals(JSON.readTree("{\"object\":\"error\",\"message\":\"Tool call id was call_abc123 but must be a-z, "
+                + "A-Z, 0-9, with a length of 9.\",\"type\":\"invalid_function_call\",\"param\":null,\"code\":\"3280\"}"),
+                json(badId));
+
+        for (String field : List.of("\"seed\":1", "\"user\":\"u\"", "\"logit_bias\":{}",
+                "\"stream\":true,\"stream_options\":{\"include_usage\":true}")) {
+            HttpResponse<String> response = mistral("{\"model\":\"m\"," + field + ",\"messages\":[" + userMessage("hi") + "]}");
+            assertEquals(422, response.statusCode(), field);
+            JsonNode detail = json(response).get("message").get("detail").get(0);
+            assertEquals("extra_forbidden", detail.get("type").asText());
+        }
+    }
+
+    @Test
+    void mistral_directives_give_rate_limited_429_and_model_length_finish() throws Exception {
+        HttpResponse<String> limited = mistral("{\"model\":\"m\",\"messages\":[" + userMessage("[sandbox:status=429]") + "]}");
+        assertEquals(429, limited.statusCode());
+        assertEquals(JSON.readTree("{\"object\":\"error\",\"message\":\"Rate limit exceeded\",\"type\":\"rate_limited\","
+                + "\"param\":null,\"code\":\"1300\"}"), json(limited));
+
+        JsonNode body = json(mistral("{\"model\":\"m\",\"messages\":[" + userMessage("[sandbox:finish=model_length]") + "]}"));
+        assertEquals("model_length", body.get("choices").get(0).get("finish_reason").asText());
+    }
+
+    @Test
+    void mistral_stream_puts_usage_on_the_finish_chunk_and_sends_a_tool_call_whole() throws Exception {
+        HttpResponse<String> text = mistral("{\"model\":\"m\",\"stream\":true,\"messages\":[" + userMessage("one two") + "]}");
+        assertEquals(200, text.statusCode(), text.body());
+        List<String> data = dataFrames(text.body(), "\n");
+        assertEquals("[DONE]", data.get(data.size() - 1));
+        JsonNode last = JSON.readTree(data.get(data.size() - 2));
+        assertEquals("stop", last.get("choices").get(0).get("finish_reason").asText());
+        assertEquals(6, last.get("usage").get("completion_tokens").asInt());
+        StringBuilder content = new StringBuilder();
+        for (String chunk : data.subList(0, data.size() - 1)) {
+            JsonNode node = JSON.readTree(chunk);
+            content.append(node.get("choices").get(0).get("delta").path("content").asText());
+            if (node != last && !chunk.equals(data.get(data.size() - 2))) {
+                assertFalse(node.has("usage"));
+            }
+        }
+        assertEquals("Sandbox reply from m: one two", content.toString());
+
+        HttpResponse<String> tool = mistral("{\"model\":\"m\",\"stream\":true,\"messages\":[" + userMessage("Weather?")
+                + "],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":"
+                + WEATHER_TOOL_SCHEMA + "}}]}");
+        List<String> toolData = dataFrames(tool.body(), "\n");
+        assertEquals(3, toolData.size());
+        JsonNode callChunk = JSON.readTree(toolData.get(1));
+        JsonNode call = callChunk.get("choices").get(0).get("delta").get("tool_calls").get(0);
+        assertTrue(call.get("id").asText().matches("[A-Za-z0-9]{9}"));
+        assertEquals(JSON.readTree("{\"city\":\"sandbox-city\",\"days\":1,\"metric\":true}"),
+                JSON.readTree(call.get("function").get("arguments").asText()));
+        assertEquals("tool_calls", callChunk.get("choices").get(0).get("finish_reason").asText());
+        assertTrue(callChunk.has("usage"));
+    }
+
+    // ---- Together ----------------------------------------------------------------------------------
+
+    @Test
+    void together_plain_reply_has_prompt_seed_empty_tool_calls_and_top_level_cached_tokens() throws Exception {
+        HttpResponse<String> response = together("{\"model\":\"meta-llama/Llama-3.3-70B-Instruct-Turbo\",\"top_k\":40,"
+                + "\"repetition_penalty\":1.1,\"messages\":[" + userMessage("Capital? [sandbox:cached=4]") + "]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = json(response);
+        assertTrue(body.get("id").asText().matches("[A-Za-z0-9]{7}-[A-Za-z0-9]{6}-[0-9a-f]{16}"), body.get("id").asText());
+        assertEquals("meta-llama/Llama-3.3-70B-Instruct-Turbo", body.get("model").asText());
+        assertTrue(body.get("prompt").isArray() && body.get("prompt").isEmpty());
+        JsonNode choice = body.get("choices").get(0);
+        assertTrue(choice.get("seed").isIntegralNumber());
+        assertTrue(choice.get("message").get("tool_calls").isArray() && choice.get("message").get("tool_calls").isEmpty());
+        assertEquals("stop", choice.get("finish_reason").asText());
+        JsonNode usage = body.get("usage");
+        assertEquals(4, usage.get("cached_tokens").asInt());
+        assertTrue(usage.get("prompt_tokens_details").isNull());
+        assertEquals(2 + 3, usage.get("prompt_tokens").asInt());
+        assertEquals(usage.get("prompt_tokens").asInt() + usage.get("completion_tokens").asInt(),
+                usage.get("total_tokens").asInt());
+    }
+
+    @Test
+    void together_tool_call_id_is_call_and_24_lowercase_alnum() throws Exception {
+        HttpResponse<String> response = together("{\"model\":\"meta-llama/Llama-3.3-70B-Instruct-Turbo\",\"messages\":["
+                + userMessage("Weather?") + "],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+                + "\"parameters\":" + WEATHER_TOOL_SCHEMA + "}}]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode choice = json(response).get("choices").get(0);
+        assertEquals("tool_calls", choice.get("finish_reason").asText());
+        JsonNode call = choice.get("message").get("tool_calls").get(0);
+        assertTrue(call.get("id").asText().matches("call_[a-z0-9]{24}"), call.get("id").asText());
+        assertEquals("get_weather", call.get("function").get("name").asText());
+    }
+
+    @Test
+    void together_tool_result_is_acknowledged_with_text() throws Exception {
+        HttpResponse<String> response = together("{\"model\":\"meta-llama/Llama-3.3-70B-Instruct-Turbo\",\"messages\":["
+                + userMessage("Weather?") + ",{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":"
+                + "\"call_abc\",\"type\":\"function\",\"function\":{\"name\":\"w\",\"arguments\":\"{}\"}}]},"
+                + "{\"role\":\"tool\",\"tool_call_id\":\"call_abc\",\"content\":\"Sunny\"}]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("Tool result received: Sunny",
+                json(response).get("choices").get(0).get("message").get("content").asText());
+    }
+
+    @Test
+    void together_rejects_a_bad_key_with_the_openai_envelope() throws Exception {
+        HttpResponse<String> response = post(sandbox.baseUrl("together") + "/chat/completions", Map.of(),
+                "{\"model\":\"m\",\"messages\":[" + userMessage("hi") + "]}");
+        assertEquals(401, response.statusCode());
+        JsonNode error = json(response).get("error");
+        assertEquals("invalid_api_key", error.get("code").asText());
+        assertTrue(error.get("message").asText().startsWith("Invalid API key provided."));
+    }
+
+    @Test
+    void together_validates_known_parameters_like_openai() throws Exception {
+        HttpResponse<String> response = together("{\"model\":\"m\",\"temperature\":3,\"messages\":[" + userMessage("hi") + "]}");
+        assertEquals(400, response.statusCode());
+        assertEquals("invalid_request_error", json(response).get("error").get("type").asText());
+    }
+
+    @Test
+    void together_directives_give_eos_finish_and_server_errors() throws Exception {
+        JsonNode body = json(together("{\"model\":\"m\",\"messages\":[" + userMessage("[sandbox:finish=eos]") + "]}"));
+        assertEquals("eos", body.get("choices").get(0).get("finish_reason").asText());
+        HttpResponse<String> unavailable = together("{\"model\":\"m\",\"messages\":[" + userMessage("[sandbox:status=503]") + "]}");
+        assertEquals(503, unavailable.statusCode());
+        assertEquals("server_error", json(unavailable).get("error").get("type").asText());
+    }
+
+    @Test
+    void together_stream_chunks_carry_text_seed_token_id_and_the_final_one_finish_and_usage() throws Exception {
+        HttpResponse<String> response = together("{\"model\":\"m\",\"stream\":true,\"messages\":[" + userMessage("one two") + "]}");
+
+        assertEquals(200, response.statusCode(), response.body());
+        List<String> data = dataFrames(response.body(), "\n");
+        assertEquals("[DONE]", data.get(data.size() - 1));
+        StringBuilder text = new StringBuilder();
+        for (String chunk : data.subList(0, data.size() - 2)) {
+            JsonNode choice = JSON.readTree(chunk).get("choices").get(0);
+            assertTrue(choice.get("delta").get("token_id").isInt());
+            assertEquals(choice.get("text").asText(), choice.get("delta").get("content").asText());
+            assertTrue(choice.get("seed").isNull());
+            assertTrue(choice.get("finish_reason").isNull());
+            text.append(choice.get("text").asText());
+        }
+        assertEquals("Sandbox reply from m: one two", text.toString());
+        JsonNode last = JSON.readTree(data.get(data.size() - 2));
+        assertEquals("stop", last.get("choices").get(0).get("finish_reason").asText());
+        assertTrue(last.get("choices").get(0).get("seed").isIntegralNumber());
+        assertEquals(128009, last.get("choices").get(0).get("delta").get("token_id").asInt());
+        assertEquals(6, last.get("usage").get("completion_tokens").asInt());
+        assertEquals(0, last.get("usage").get("cached_tokens").asInt());
+    }
+
     // ---- faults and recording ----------------------------------------------------------------------
 
     @Test
@@ -558,13 +1194,14 @@ class SandboxUpstreamsTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":["
                         + userMessage("one two three [sandbox:fail_after=3]") + "]}"))
                 .build();
-        HttpResponse<java.util.stream.Stream<String>> response = client.send(request, HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<java.io.InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, response.statusCode());
         List<String> frames = new ArrayList<>();
-        java.util.Iterator<String> lines = response.body().iterator();
-        assertThrows(java.io.UncheckedIOException.class, () -> {
-            while (lines.hasNext()) {
-                String line = lines.next();
+        // The stream hands over every byte that arrived before it reports the cut.
+        java.io.BufferedReader reader = new java.io.BufferedReader(
+                new java.io.InputStreamReader(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+        assertThrows(java.io.IOException.class, () -> {
+            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 if (line.startsWith("data: ")) {
                     frames.add(line);
                 }
@@ -617,8 +1254,26 @@ class SandboxUpstreamsTest {
 
     @Test
     void base_urls_point_at_loopback() {
-        assertEquals("http://127.0.0.1:" + sandbox.port() + "/openai/v1", sandbox.baseUrl("openai"));
-        assertEquals("http://127.0.0.1:" + sandbox.port() + "/anthropic", sandbox.baseUrl("anthropic"));
+        String root = "http://127.0.0.1:" + sandbox.port();
+        assertEquals(root + "/openai/v1", sandbox.baseUrl("openai"));
+        assertEquals(root + "/anthropic", sandbox.baseUrl("anthropic"));
+        assertEquals(root + "/gemini", sandbox.baseUrl("gemini"));
+        assertEquals(root + "/cohere", sandbox.baseUrl("cohere"));
+        assertEquals(root + "/mistral/v1", sandbox.baseUrl("mistral"));
+        assertEquals(root + "/together/v1", sandbox.baseUrl("together"));
         assertThrows(IllegalArgumentException.class, () -> sandbox.baseUrl("nope"));
+    }
+
+    @Test
+    void base_url_for_prefers_the_provider_simulator_then_the_wire_format() {
+        String root = "http://127.0.0.1:" + sandbox.port();
+        assertEquals(root + "/gemini", sandbox.baseUrlFor("google", "openai"));
+        assertEquals(root + "/mistral/v1", sandbox.baseUrlFor("mistral", "openai"));
+        assertEquals(root + "/together/v1", sandbox.baseUrlFor("meta", "openai"));
+        assertEquals(root + "/together/v1", sandbox.baseUrlFor("together", "openai"));
+        assertEquals(root + "/cohere", sandbox.baseUrlFor("cohere", "cohere"));
+        assertEquals(root + "/openai/v1", sandbox.baseUrlFor("azure", "openai"));
+        assertEquals(root + "/anthropic", sandbox.baseUrlFor("bedrock-claude", "anthropic"));
+        assertNull(sandbox.baseUrlFor("acme", "acme-wire"));
     }
 }
