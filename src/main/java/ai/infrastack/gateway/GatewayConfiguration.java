@@ -1,6 +1,19 @@
 package ai.infrastack.gateway;
 
+import ai.infrastack.gateway.analytics.RequestLogWriter;
+import ai.infrastack.gateway.analytics.UsageAnalytics;
 import ai.infrastack.gateway.analytics.UsageEventLogger;
+import ai.infrastack.gateway.analytics.UsageRecorder;
+import ai.infrastack.gateway.auth.AdminGuard;
+import ai.infrastack.gateway.auth.ApiKeyStore;
+import ai.infrastack.gateway.auth.KeyAdminApi;
+import ai.infrastack.gateway.metrics.GatewayMetrics;
+import ai.infrastack.gateway.metrics.MetricsRecorder;
+import ai.infrastack.gateway.metrics.MetricsScraper;
+import ai.infrastack.gateway.storage.Database;
+import ai.infrastack.gateway.storage.DatabaseUrl;
+import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFactory;
 import ai.infrastack.gateway.api.ChatResponseAssembler;
 import ai.infrastack.gateway.api.ErrorResponder;
 import ai.infrastack.gateway.api.HealthReporter;
@@ -57,7 +70,7 @@ public final class GatewayConfiguration implements CamelConfiguration {
         SandboxUpstreams sandbox = null;
         if (sandboxMode) {
             sandbox = SandboxUpstreams.start(Integer.parseInt(orDefault(setting.apply("gateway.sandbox.port"), "0")));
-            context.addService(closing(sandbox));
+            context.addService(closing(sandbox::close));
             LOG.warn("=====================================================================================");
             LOG.warn("SANDBOX MODE: providers without an API key are answered by the built-in simulator on");
             LOG.warn("127.0.0.1:{}. Answers are fake. Set OPENAI_API_KEY, ANTHROPIC_API_KEY, ... for live calls.", sandbox.port());
@@ -72,11 +85,26 @@ public final class GatewayConfiguration implements CamelConfiguration {
             context.getRegistry().bind("routeReloadStrategy", reload);
         }
 
+        // The schema is migrated here, before any route (and so any consumer) starts.
+        Database database = Database.open(DatabaseUrl.parse(setting.apply("gateway.database.url")),
+                Integer.parseInt(orDefault(setting.apply("gateway.database.pool-size"), "10")));
+        RequestLogWriter requestLog = new RequestLogWriter(database.dataSource(),
+                Integer.parseInt(orDefault(setting.apply("gateway.request-log.buffer-size"), "100000")),
+                Integer.parseInt(orDefault(setting.apply("gateway.request-log.batch-size"), "500")),
+                Long.parseLong(orDefault(setting.apply("gateway.request-log.retry-ms"), "1000")));
+        context.addService(closing(() -> {
+            requestLog.close();
+            database.close();
+        }));
+        GatewayMetrics metrics = new GatewayMetrics();
+        metrics.gaugeCounter("unified_request_log_dropped", "Request-log rows lost to a full buffer", requestLog::dropped);
+
         ModelCatalog catalog = ModelCatalog.load(Path.of(orDefault(setting.apply("gateway.pricing-dir"), "pricing")));
+        ApiKeyStore keyStore = new ApiKeyStore(database.dataSource());
         KeyRegistry keys = KeyRegistry.load(setting.apply("gateway.auth.master-key"),
-                Path.of(orDefault(setting.apply("gateway.auth.keys-file"), "keys.yaml")));
+                Path.of(orDefault(setting.apply("gateway.auth.keys-file"), "keys.yaml")), keyStore);
         WireTranslators translators = WireTranslators.discover();
-        ProviderTargets targets = new ProviderTargets(setting, sandboxMode, sandboxRef == null ? null : (provider, format) -> sandboxRef.baseUrl(format));
+        ProviderTargets targets = new ProviderTargets(setting, sandboxMode, sandboxRef == null ? null : sandboxRef::baseUrlFor);
         ProviderHealth health = new ProviderHealth();
 
         Registry r = context.getRegistry();
@@ -88,6 +116,19 @@ public final class GatewayConfiguration implements CamelConfiguration {
         if (sandbox != null) {
             r.bind("gatewaySandbox", sandbox);
         }
+        r.bind("gatewayDatabase", database);
+        r.bind("requestLogWriter", requestLog);
+        r.bind("gatewayMetrics", metrics);
+        // camel-micrometer's route metrics land in the same registry as ours.
+        r.bind(MicrometerConstants.METRICS_REGISTRY_NAME, metrics.registry());
+        context.addRoutePolicyFactory(new MicrometerRoutePolicyFactory());
+        r.bind("usageRecorder", new UsageRecorder(requestLog));
+        r.bind("metricsRecorder", new MetricsRecorder(metrics));
+        r.bind("metricsScraper", new MetricsScraper(metrics,
+                Boolean.parseBoolean(orDefault(setting.apply("gateway.metrics.enabled"), "true"))));
+        r.bind("adminGuard", new AdminGuard());
+        r.bind("keyAdminApi", new KeyAdminApi(keyStore, keys, mapper));
+        r.bind("usageAnalytics", new UsageAnalytics(database.dataSource(), mapper));
         r.bind("modelCatalog", catalog);
         r.bind("providerTargets", targets);
         r.bind("upstreamTimer", new UpstreamTimer());
@@ -98,10 +139,13 @@ public final class GatewayConfiguration implements CamelConfiguration {
         r.bind("modelResolver", new ModelResolver(catalog));
         r.bind("upstreamRequestBuilder", new UpstreamRequestBuilder(translators, targets, mapper));
         r.bind("upstreamResponseReader", new UpstreamResponseReader(translators, mapper));
-        r.bind("costCalculator", new CostCalculator(new BigDecimal(orDefault(setting.apply("gateway.pricing.markup-percent"), "0"))));
+        CostCalculator costCalculator = new CostCalculator(new BigDecimal(orDefault(setting.apply("gateway.pricing.markup-percent"), "0")));
+        metrics.gaugeCounter("unified_unpriced_responses", "Responses with tokens but no catalog price", costCalculator::unpricedResponses);
+        r.bind("costCalculator", costCalculator);
         r.bind("chatResponseAssembler", new ChatResponseAssembler(mapper, health));
         r.bind("errorResponder", new ErrorResponder(mapper, health));
-        r.bind("usageEventLogger", new UsageEventLogger());
+        r.bind("usageEventLogger", new UsageEventLogger(
+                Boolean.parseBoolean(orDefault(setting.apply("gateway.access-log.enabled"), "true"))));
         r.bind("modelsLister", new ModelsLister(catalog, mapper));
         r.bind("healthReporter", new HealthReporter(catalog, health, mapper,
                 orDefault(setting.apply("gateway.version"), "1.0.0"), sandboxMode));
@@ -121,12 +165,12 @@ public final class GatewayConfiguration implements CamelConfiguration {
         return v == null || v.isBlank() ? fallback : v;
     }
 
-    /** Stops the simulator together with the Camel context. */
-    private static ServiceSupport closing(SandboxUpstreams sandbox) {
+    /** Runs {@code onStop} when the Camel context stops. */
+    private static ServiceSupport closing(Runnable onStop) {
         return new ServiceSupport() {
             @Override
             protected void doStop() {
-                sandbox.close();
+                onStop.run();
             }
         };
     }

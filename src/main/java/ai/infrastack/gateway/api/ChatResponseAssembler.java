@@ -18,7 +18,6 @@ import java.math.RoundingMode;
  * {@code response.include_*} switches. Costs are rounded here, and only here, to 8 decimals.
  */
 public final class ChatResponseAssembler implements Processor {
-    private static final int COST_SCALE = 8;
     private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
 
     private final ObjectMapper mapper;
@@ -36,6 +35,7 @@ public final class ChatResponseAssembler implements Processor {
         ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
         Cost cost = exchange.getProperty(ExchangeKeys.COST, Cost.class);
         Latency latency = Latency.of(exchange);
+        exchange.setProperty(ExchangeKeys.LATENCY, latency);
         health.recordSuccess(model.provider(), latency.upstreamMs());
 
         ObjectNode options = request.path("response").isObject() ? (ObjectNode) request.get("response") : mapper.createObjectNode();
@@ -92,9 +92,12 @@ public final class ChatResponseAssembler implements Processor {
     private ObjectNode cost(Cost c, Usage u) {
         ObjectNode n = mapper.createObjectNode();
         BigDecimal total = c.totalCost();
-        n.put("input_cost", round(c.inputCost()));
-        n.put("output_cost", round(c.outputCost()));
-        n.put("total_cost", round(total));
+        BigDecimal input = round(c.inputCost());
+        BigDecimal output = round(c.outputCost());
+        n.put("input_cost", input);
+        n.put("output_cost", output);
+        // The sum of the rendered parts, so input_cost + output_cost = total_cost on every response.
+        n.put("total_cost", input.add(output));
         BigDecimal per1k = u.totalTokens() == 0 ? BigDecimal.ZERO
                 : total.multiply(THOUSAND).divide(BigDecimal.valueOf(u.totalTokens()), 12, RoundingMode.HALF_EVEN);
         n.put("cost_per_1k_tokens", round(per1k));
@@ -106,7 +109,6 @@ public final class ChatResponseAssembler implements Processor {
     }
 
     static BigDecimal round(BigDecimal v) {
-        BigDecimal r = v.setScale(COST_SCALE, RoundingMode.HALF_EVEN).stripTrailingZeros();
-        return r.scale() < 0 ? r.setScale(0) : r;
+        return Cost.rendered(v);
     }
 }

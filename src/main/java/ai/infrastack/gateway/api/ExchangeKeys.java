@@ -6,6 +6,8 @@ public final class ExchangeKeys {
 
     public static final String REQUEST_ID = "gatewayRequestId";
     public static final String RECEIVED_NANOS = "gatewayReceivedNanos";
+    /** Wall-clock time the request was received (Instant), for the request log. */
+    public static final String RECEIVED_AT = "gatewayReceivedAt";
     public static final String CALLER = "gatewayCaller";
     /** The client's request as parsed JSON (ObjectNode), OpenAI format. */
     public static final String CHAT_REQUEST = "gatewayChatRequest";
@@ -26,6 +28,8 @@ public final class ExchangeKeys {
     /** The translated completion (ChatResult). */
     public static final String RESULT = "gatewayResult";
     public static final String COST = "gatewayCost";
+    /** The latency reported to the client (Latency). */
+    public static final String LATENCY = "gatewayLatency";
     /** The GatewayException the client was answered with, for analytics. */
     public static final String ERROR = "gatewayError";
 }

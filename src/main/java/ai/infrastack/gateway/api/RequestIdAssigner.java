@@ -12,6 +12,7 @@ public final class RequestIdAssigner implements Processor {
     @Override
     public void process(Exchange exchange) {
         exchange.setProperty(ExchangeKeys.RECEIVED_NANOS, System.nanoTime());
+        exchange.setProperty(ExchangeKeys.RECEIVED_AT, java.time.Instant.now());
         exchange.setProperty(ExchangeKeys.REQUEST_ID, newId());
     }
 

@@ -3,6 +3,10 @@ package ai.infrastack.gateway.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import ai.infrastack.gateway.api.ErrorType;
+import ai.infrastack.gateway.api.GatewayException;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,6 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
@@ -34,13 +41,23 @@ public final class KeyRegistry {
 
     private final byte[] masterHash;
     private final Map<String, Caller> byHash;
+    private final ApiKeyStore store;
+    /** Database keys by hash, for at most a second, so a revoked key is refused within one. */
+    private final Cache<String, Optional<StoredKey>> recent = Caffeine.newBuilder()
+            .expireAfterWrite(Duration.ofSeconds(1)).maximumSize(100_000).build();
 
-    KeyRegistry(byte[] masterHash, Map<String, Caller> byHash) {
+    KeyRegistry(byte[] masterHash, Map<String, Caller> byHash, ApiKeyStore store) {
         this.masterHash = masterHash;
         this.byHash = Map.copyOf(byHash);
+        this.store = store;
     }
 
     public static KeyRegistry load(String masterKey, Path keysFile) {
+        return load(masterKey, keysFile, null);
+    }
+
+    /** The master key, the bootstrap keys file, then (when given) the keys in the database. */
+    public static KeyRegistry load(String masterKey, Path keysFile, ApiKeyStore store) {
         byte[] master = masterKey == null || masterKey.isBlank() ? null : sha256(masterKey);
         Map<String, Caller> keys = new HashMap<>();
         if (keysFile != null && Files.isRegularFile(keysFile)) {
@@ -63,10 +80,10 @@ public final class KeyRegistry {
                 throw new IllegalStateException("Cannot read keys file " + keysFile + ": " + e.getMessage(), e);
             }
         }
-        if (master == null && keys.isEmpty()) {
+        if (master == null && keys.isEmpty() && store == null) {
             LOG.warn("No GATEWAY_MASTER_KEY and no keys file: every /api/v1 request will be refused with 401");
         }
-        return new KeyRegistry(master, keys);
+        return new KeyRegistry(master, keys, store);
     }
 
     public Optional<Caller> find(String presentedKey) {
@@ -74,7 +91,27 @@ public final class KeyRegistry {
         if (masterHash != null && MessageDigest.isEqual(masterHash, hash)) {
             return Optional.of(new Caller("master", "admin", null, null, true, Set.of()));
         }
-        return Optional.ofNullable(byHash.get(HexFormat.of().formatHex(hash)));
+        String hex = HexFormat.of().formatHex(hash);
+        Caller fromFile = byHash.get(hex);
+        if (fromFile != null || store == null) {
+            return Optional.ofNullable(fromFile);
+        }
+        Instant now = Instant.now();
+        return recent.get(hex, this::lookUp).filter(k -> k.usableAt(now)).map(StoredKey::caller);
+    }
+
+    /** Forgets cached database keys, after this instance revoked or rotated one. */
+    public void forgetCached() {
+        recent.invalidateAll();
+    }
+
+    private Optional<StoredKey> lookUp(String hex) {
+        try {
+            return store.findBySecretHash(hex);
+        } catch (SQLException e) {
+            throw GatewayException.of(ErrorType.SERVER, "API keys cannot be checked right now; try again shortly")
+                    .status(503).code("key_store_unavailable").build();
+        }
     }
 
     private static String textOrNull(JsonNode node, String field) {

@@ -43,6 +43,8 @@ public final class RunningGateway implements AutoCloseable {
         props.put("camel.server.host", "127.0.0.1");
         props.put("gateway.auth.master-key", MASTER_KEY);
         props.put("gateway.sandbox", "true");
+        // A fresh in-memory database per gateway unless the test names one.
+        props.put("gateway.database.url", TestDatabases.freshH2());
         props.putAll(overrides);
         Main main = GatewayApplication.create();
         props.forEach(main::addOverrideProperty);

@@ -1,0 +1,31 @@
+package ai.infrastack.gateway.analytics;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+
+/** One row of the request log: what happened to one request, with no prompt text and no secret. */
+public record RequestRecord(
+        String requestId,
+        Instant createdAt,
+        String keyId,
+        String userId,
+        String projectId,
+        String trackingId,
+        String requestedModel,
+        String servedModel,
+        String provider,
+        int status,
+        String errorType,
+        long promptTokens,
+        long completionTokens,
+        long cachedTokens,
+        BigDecimal inputCost,
+        BigDecimal outputCost,
+        BigDecimal totalCost,
+        long latencyMs,
+        Long ttfbMs,
+        boolean cacheHit,
+        boolean fallbackUsed,
+        String routingStrategy,
+        boolean streamed) {
+}

@@ -1,0 +1,90 @@
+package ai.infrastack.gateway.analytics;
+
+import ai.infrastack.gateway.api.ExchangeKeys;
+import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.api.Latency;
+import ai.infrastack.gateway.auth.Caller;
+import ai.infrastack.gateway.catalog.ModelSpec;
+import ai.infrastack.gateway.cost.Cost;
+import ai.infrastack.gateway.cost.Usage;
+import ai.infrastack.gateway.provider.ChatResult;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+import java.time.Instant;
+
+/**
+ * Wire-tap step: turns a finished request — success or error — into one request-log row and hands
+ * it to the {@link RequestLogWriter}, which never blocks.
+ */
+public final class UsageRecorder implements Processor {
+    /** Exchange property holding the row, so later wire-tap steps reuse it. */
+    public static final String RECORD = "gatewayRequestRecord";
+    private final RequestLogWriter writer;
+
+    public UsageRecorder(RequestLogWriter writer) {
+        this.writer = writer;
+    }
+
+    @Override
+    public void process(Exchange exchange) {
+        RequestRecord record = record(exchange);
+        exchange.setProperty(RECORD, record);
+        writer.offer(record);
+    }
+
+    public static RequestRecord record(Exchange exchange) {
+        Caller caller = exchange.getProperty(ExchangeKeys.CALLER, Caller.class);
+        ObjectNode request = exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class);
+        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
+        Cost cost = exchange.getProperty(ExchangeKeys.COST, Cost.class);
+        GatewayException error = exchange.getProperty(ExchangeKeys.ERROR, GatewayException.class);
+        Latency latency = exchange.getProperty(ExchangeKeys.LATENCY, Latency.class);
+        if (latency == null) {
+            latency = Latency.of(exchange);
+        }
+        JsonNode budget = request == null ? null : request.path("budget");
+        Usage usage = result == null ? Usage.NONE : result.usage();
+        boolean upstreamCalled = exchange.getProperty(ExchangeKeys.UPSTREAM_SENT_NANOS) != null;
+        return new RequestRecord(
+                exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class),
+                exchange.getProperty(ExchangeKeys.RECEIVED_AT, Instant.now(), Instant.class),
+                caller == null ? null : caller.keyId(),
+                attribution(caller == null ? null : caller.userId(), budget, "user_id"),
+                attribution(caller == null ? null : caller.projectId(), budget, "project_id"),
+                text(budget, "tracking_id"),
+                request == null ? null : text(request, "model"),
+                model == null ? null : model.id(),
+                model == null ? null : model.provider(),
+                error == null ? 200 : error.status(),
+                error == null ? null : error.type().wireName(),
+                usage.promptTokens(),
+                usage.completionTokens(),
+                usage.cacheRead(),
+                cost == null ? null : Cost.rendered(cost.inputCost()),
+                cost == null ? null : Cost.rendered(cost.outputCost()),
+                cost == null ? null : Cost.rendered(cost.inputCost()).add(Cost.rendered(cost.outputCost())),
+                latency.totalMs(),
+                upstreamCalled ? latency.ttfbMs() : null,
+                false,
+                false,
+                request == null ? null : text(request.path("routing"), "strategy"),
+                false);
+    }
+
+    /** A key bound to a user or project always reports as it; otherwise the request may name one. */
+    private static String attribution(String fromKey, JsonNode budget, String field) {
+        return fromKey != null ? fromKey : text(budget, field);
+    }
+
+    private static String text(JsonNode node, String field) {
+        if (node == null || !node.hasNonNull(field) || !node.get(field).isTextual()) {
+            return null;
+        }
+        String v = node.get(field).asText();
+        return v.length() > 200 ? v.substring(0, 200) : v;
+    }
+}
