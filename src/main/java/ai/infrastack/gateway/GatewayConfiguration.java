@@ -12,6 +12,7 @@ import ai.infrastack.gateway.metrics.MetricsRecorder;
 import ai.infrastack.gateway.metrics.MetricsScraper;
 import ai.infrastack.gateway.storage.Database;
 import ai.infrastack.gateway.storage.DatabaseUrl;
+import ai.infrastack.gateway.streaming.StreamResponder;
 import org.apache.camel.component.micrometer.MicrometerConstants;
 import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFactory;
 import ai.infrastack.gateway.api.ChatResponseAssembler;
@@ -142,6 +143,7 @@ public final class GatewayConfiguration implements CamelConfiguration {
         CostCalculator costCalculator = new CostCalculator(new BigDecimal(orDefault(setting.apply("gateway.pricing.markup-percent"), "0")));
         metrics.gaugeCounter("unified_unpriced_responses", "Responses with tokens but no catalog price", costCalculator::unpricedResponses);
         r.bind("costCalculator", costCalculator);
+        r.bind("streamResponder", new StreamResponder(mapper, costCalculator, context));
         r.bind("chatResponseAssembler", new ChatResponseAssembler(mapper, health));
         r.bind("errorResponder", new ErrorResponder(mapper, health));
         r.bind("usageEventLogger", new UsageEventLogger(

@@ -59,7 +59,7 @@ public final class UsageRecorder implements Processor {
                 request == null ? null : text(request, "model"),
                 model == null ? null : model.id(),
                 model == null ? null : model.provider(),
-                error == null ? 200 : error.status(),
+                error != null ? error.status() : exchange.getProperty(ExchangeKeys.STATUS, 200, Integer.class),
                 error == null ? null : error.type().wireName(),
                 usage.promptTokens(),
                 usage.completionTokens(),
@@ -72,7 +72,7 @@ public final class UsageRecorder implements Processor {
                 false,
                 false,
                 request == null ? null : text(request.path("routing"), "strategy"),
-                false);
+                exchange.getProperty(ExchangeKeys.STREAMING, false, Boolean.class));
     }
 
     /** A key bound to a user or project always reports as it; otherwise the request may name one. */

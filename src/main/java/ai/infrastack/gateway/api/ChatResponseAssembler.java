@@ -2,24 +2,18 @@ package ai.infrastack.gateway.api;
 
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.cost.Cost;
-import ai.infrastack.gateway.cost.Usage;
 import ai.infrastack.gateway.provider.ChatResult;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
-
 /**
  * Last pipeline step: the OpenAI-shaped response plus the gateway's {@code provider}, {@code usage},
  * {@code cost}, {@code latency} (and, on request, {@code routing}) objects, honouring the client's
- * {@code response.include_*} switches. Costs are rounded here, and only here, to 8 decimals.
+ * {@code response.include_*} switches.
  */
 public final class ChatResponseAssembler implements Processor {
-    private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
-
     private final ObjectMapper mapper;
     private final ProviderHealth health;
 
@@ -47,10 +41,10 @@ public final class ChatResponseAssembler implements Processor {
         out.put("provider", model.provider());
         out.set("choices", result.choices());
         if (options.path("include_usage").asBoolean(true)) {
-            out.set("usage", usage(result.usage()));
+            out.set("usage", UsageJson.usage(mapper, result.usage()));
         }
         if (options.path("include_cost").asBoolean(true) && cost != null) {
-            out.set("cost", cost(cost, result.usage()));
+            out.set("cost", UsageJson.cost(mapper, cost, result.usage()));
         }
         if (options.path("include_latency").asBoolean(true)) {
             out.set("latency", latency.toJson(mapper));
@@ -69,46 +63,4 @@ public final class ChatResponseAssembler implements Processor {
         exchange.getMessage().setBody(mapper.writeValueAsBytes(out));
     }
 
-    private ObjectNode usage(Usage u) {
-        ObjectNode n = mapper.createObjectNode();
-        n.put("prompt_tokens", u.promptTokens());
-        n.put("completion_tokens", u.completionTokens());
-        n.put("total_tokens", u.totalTokens());
-        if (u.cacheRead() > 0) {
-            n.put("cache_hit_tokens", u.cacheRead());
-        }
-        if (u.cacheWrite() > 0) {
-            n.put("cache_write_tokens", u.cacheWrite());
-        }
-        // OpenAI's own detail objects, so SDKs read cached and reasoning tokens natively.
-        n.putObject("prompt_tokens_details").put("cached_tokens", u.cacheRead());
-        n.putObject("completion_tokens_details").put("reasoning_tokens", u.reasoning());
-        if (u.estimated()) {
-            n.put("estimated", true);
-        }
-        return n;
-    }
-
-    private ObjectNode cost(Cost c, Usage u) {
-        ObjectNode n = mapper.createObjectNode();
-        BigDecimal total = c.totalCost();
-        BigDecimal input = round(c.inputCost());
-        BigDecimal output = round(c.outputCost());
-        n.put("input_cost", input);
-        n.put("output_cost", output);
-        // The sum of the rendered parts, so input_cost + output_cost = total_cost on every response.
-        n.put("total_cost", input.add(output));
-        BigDecimal per1k = u.totalTokens() == 0 ? BigDecimal.ZERO
-                : total.multiply(THOUSAND).divide(BigDecimal.valueOf(u.totalTokens()), 12, RoundingMode.HALF_EVEN);
-        n.put("cost_per_1k_tokens", round(per1k));
-        n.put("currency", "USD");
-        if (u.cacheRead() > 0) {
-            n.put("cache_savings", round(c.cacheSavings()));
-        }
-        return n;
-    }
-
-    static BigDecimal round(BigDecimal v) {
-        return Cost.rendered(v);
-    }
 }

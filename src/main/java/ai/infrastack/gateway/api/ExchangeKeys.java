@@ -30,6 +30,12 @@ public final class ExchangeKeys {
     public static final String COST = "gatewayCost";
     /** The latency reported to the client (Latency). */
     public static final String LATENCY = "gatewayLatency";
+    /** True when the client asked for a stream (Boolean). */
+    public static final String STREAMING = "gatewayStreaming";
+    /** The opened upstream stream and its first events (streaming.OpenedStream). */
+    public static final String OPENED_STREAM = "gatewayOpenedStream";
+    /** A status for the request log other than 200 or the error's, e.g. 499 for a client that left (Integer). */
+    public static final String STATUS = "gatewayStatus";
     /** The GatewayException the client was answered with, for analytics. */
     public static final String ERROR = "gatewayError";
 }

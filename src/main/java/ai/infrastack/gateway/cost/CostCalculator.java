@@ -32,13 +32,18 @@ public final class CostCalculator implements Processor {
     public void process(Exchange exchange) {
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
-        Cost cost = cost(model, result.usage());
-        if (cost == null && result.usage().totalTokens() > 0) {
+        exchange.setProperty(ExchangeKeys.COST, price(model, result.usage(), exchange.getProperty(ExchangeKeys.REQUEST_ID)));
+    }
+
+    /** {@link #cost}, and a counted, logged error when tokens were used but the model has no price. */
+    public Cost price(ModelSpec model, Usage usage, Object requestId) {
+        Cost cost = cost(model, usage);
+        if (cost == null && usage.totalTokens() > 0) {
             unpricedResponses.incrementAndGet();
             LOG.error("Model {} used {} tokens but has no price in the catalog; request {} is not costed",
-                    model.id(), result.usage().totalTokens(), exchange.getProperty(ExchangeKeys.REQUEST_ID));
+                    model.id(), usage.totalTokens(), requestId);
         }
-        exchange.setProperty(ExchangeKeys.COST, cost);
+        return cost;
     }
 
     /** The cost of this usage, or null when the model has no price. */

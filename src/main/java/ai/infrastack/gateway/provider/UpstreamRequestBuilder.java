@@ -38,8 +38,12 @@ public final class UpstreamRequestBuilder implements Processor {
         ProviderQuirks quirks = ProviderQuirks.of(exchange.getProperty(ExchangeKeys.RENAME_PARAMS, String.class),
                 exchange.getProperty(ExchangeKeys.TOOL_CALL_IDS, String.class));
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        ObjectNode request = exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class);
+        boolean stream = request.path("stream").asBoolean(false);
+        exchange.setProperty(ExchangeKeys.STREAMING, stream);
         List<String> dropped = new ArrayList<>();
-        ObjectNode body = translator.toUpstream(exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class), model, quirks, dropped);
+        ObjectNode body = stream ? translator.toUpstreamStream(request, model, quirks, dropped)
+                : translator.toUpstream(request, model, quirks, dropped);
         if (!dropped.isEmpty()) {
             exchange.setProperty(ExchangeKeys.DROPPED_PARAMS, String.join(",", dropped));
         }
@@ -47,9 +51,9 @@ public final class UpstreamRequestBuilder implements Processor {
         Message m = exchange.getMessage();
         m.getHeaders().clear();
         m.setHeader(Exchange.HTTP_METHOD, "POST");
-        m.setHeader(Exchange.HTTP_URI, target.baseUrl() + translator.chatPath(model));
+        m.setHeader(Exchange.HTTP_URI, target.baseUrl() + (stream ? translator.streamPath(model) : translator.chatPath(model)));
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        m.setHeader("Accept", "application/json");
+        m.setHeader("Accept", stream ? "text/event-stream" : "application/json");
         for (Map.Entry<String, String> h : translator.headers(target.apiKey()).entrySet()) {
             m.setHeader(h.getKey(), h.getValue());
         }

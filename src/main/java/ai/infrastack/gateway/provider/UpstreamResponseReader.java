@@ -10,7 +10,10 @@ import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 
+import ai.infrastack.gateway.streaming.OpenedStream;
+
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -18,7 +21,8 @@ import java.util.Map;
 /**
  * Provider step after the {@code http} call: records the upstream timings, turns an error status
  * into the gateway's error (provider named, upstream message kept) and a success into a
- * {@link ChatResult} through the provider's wire translator.
+ * {@link ChatResult} through the provider's wire translator — or, for a stream, opens it and
+ * reads up to its first content, so a stream that fails before answering is an ordinary error.
  */
 public final class UpstreamResponseReader implements Processor {
     private final WireTranslators translators;
@@ -42,9 +46,17 @@ public final class UpstreamResponseReader implements Processor {
         int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         Map<String, String> headers = lowerCaseHeaders(m);
         exchange.setProperty(ExchangeKeys.UPSTREAM_PROCESSING_MS, translator.upstreamProcessingMs(headers));
+        boolean ok = status >= 200 && status < 300;
+        if (ok && exchange.getProperty(ExchangeKeys.STREAMING, false, Boolean.class)) {
+            exchange.setProperty(ExchangeKeys.OPENED_STREAM, OpenedStream.open(m.getBody(InputStream.class),
+                    translator.streamDecoder(exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class)), provider));
+            exchange.setProperty(ExchangeKeys.UPSTREAM_FIRST_BYTE_NANOS, System.nanoTime());
+            m.setBody(null);
+            return;
+        }
         byte[] bytes = m.getBody(byte[].class);
         JsonNode body = parse(bytes, status, provider);
-        if (status < 200 || status >= 300) {
+        if (!ok) {
             throw translator.toError(status, body == null ? mapper.createObjectNode() : body, headers, provider);
         }
         if (body == null || !body.isObject()) {

@@ -44,6 +44,24 @@ public interface WireTranslator {
      */
     GatewayException toError(int status, JsonNode body, Map<String, String> headers, String provider);
 
+    /** Path appended to the provider's base URL for a streamed chat call. */
+    default String streamPath(ModelSpec model) {
+        return chatPath(model);
+    }
+
+    /**
+     * The vendor's request body for a streamed call: {@link #toUpstream} plus whatever makes the
+     * vendor stream and report usage in the stream (e.g. OpenAI's {@code stream_options.include_usage}).
+     */
+    default ObjectNode toUpstreamStream(ObjectNode request, ModelSpec model, ProviderQuirks quirks, List<String> dropped) {
+        throw GatewayException.invalid("stream", "Streaming is not available for the '" + format() + "' wire format");
+    }
+
+    /** A fresh decoder for one stream of this vendor's events. */
+    default ai.infrastack.gateway.streaming.StreamDecoder streamDecoder(ModelSpec model) {
+        throw GatewayException.invalid("stream", "Streaming is not available for the '" + format() + "' wire format");
+    }
+
     /** The upstream's own processing time in ms, when its headers report it (else -1). */
     default long upstreamProcessingMs(Map<String, String> headers) {
         return -1;

@@ -54,10 +54,6 @@ public final class ChatRequestValidator implements Processor {
         }
         ObjectNode request = parse(body);
         validate(request);
-        if (request.path("stream").asBoolean(false)) {
-            // Until the streaming pipeline lands, say so plainly instead of buffering a stream.
-            throw GatewayException.invalid("stream", "Streaming is not supported by this gateway version yet; send \"stream\": false");
-        }
         exchange.setProperty(ExchangeKeys.CHAT_REQUEST, request);
         exchange.getMessage().setBody(null);
     }

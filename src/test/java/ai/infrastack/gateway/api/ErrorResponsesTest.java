@@ -96,13 +96,6 @@ class ErrorResponsesTest {
     }
 
     @Test
-    void streaming_is_refused_clearly_until_supported() throws IOException {
-        String body = "{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"stream\": true}";
-        JsonNode err = error(gateway.post("/chat/completions", body, RunningGateway.MASTER_KEY), 400, "invalid_request_error");
-        assertEquals("stream", err.get("param").asText());
-    }
-
-    @Test
     void missing_key_is_authentication_error() throws IOException {
         error(gateway.post("/chat/completions", chat("gpt-4o", "hi"), null), 401, "authentication_error");
     }

@@ -1,0 +1,98 @@
+package ai.infrastack.gateway.streaming;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes OpenAI {@code chat.completion.chunk} events ({@code data: {...}\n\n}) for one stream: same
+ * id, created time and model on every chunk, as OpenAI's own stream has.
+ */
+final class ChunkEncoder {
+    static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final ObjectMapper mapper;
+    private final String id;
+    private final long created;
+    private final String model;
+    private final String provider;
+
+    ChunkEncoder(ObjectMapper mapper, String id, long created, String model, String provider) {
+        this.mapper = mapper;
+        this.id = id;
+        this.created = created;
+        this.model = model;
+        this.provider = provider;
+    }
+
+    /** A chunk whose single choice carries {@code delta} (and {@code finishReason} when not null). */
+    ObjectNode chunk(ObjectNode delta, String finishReason) {
+        ObjectNode chunk = envelope();
+        ObjectNode choice = chunk.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.set("delta", delta);
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finishReason);
+        return chunk;
+    }
+
+    /** OpenAI's extra last chunk for {@code stream_options.include_usage}: no choices, only usage. */
+    ObjectNode usageChunk(ObjectNode usage) {
+        ObjectNode chunk = envelope();
+        chunk.putArray("choices");
+        chunk.set("usage", usage);
+        return chunk;
+    }
+
+    ObjectNode roleDelta() {
+        return mapper.createObjectNode().put("role", "assistant").put("content", "");
+    }
+
+    ObjectNode textDelta(String text) {
+        return mapper.createObjectNode().put("content", text);
+    }
+
+    ObjectNode toolCallStartDelta(StreamEvent.ToolCallStart start) {
+        ObjectNode delta = mapper.createObjectNode();
+        ObjectNode call = delta.putArray("tool_calls").addObject();
+        call.put("index", start.index());
+        call.put("id", start.id());
+        call.put("type", "function");
+        call.putObject("function").put("name", start.name()).put("arguments", start.arguments() == null ? "" : start.arguments());
+        return delta;
+    }
+
+    ObjectNode toolCallArgumentsDelta(StreamEvent.ToolCallArguments args) {
+        ObjectNode delta = mapper.createObjectNode();
+        ArrayNode calls = delta.putArray("tool_calls");
+        calls.addObject().put("index", args.index()).putObject("function").put("arguments", args.fragment());
+        return delta;
+    }
+
+    byte[] event(ObjectNode json) {
+        try {
+            byte[] body = mapper.writeValueAsBytes(json);
+            byte[] out = new byte[body.length + 8];
+            System.arraycopy("data: ".getBytes(StandardCharsets.US_ASCII), 0, out, 0, 6);
+            System.arraycopy(body, 0, out, 6, body.length);
+            out[out.length - 2] = '\n';
+            out[out.length - 1] = '\n';
+            return out;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ObjectNode envelope() {
+        ObjectNode chunk = mapper.createObjectNode();
+        chunk.put("id", id);
+        chunk.put("object", "chat.completion.chunk");
+        chunk.put("created", created);
+        chunk.put("model", model);
+        chunk.put("provider", provider);
+        return chunk;
+    }
+}

@@ -1,0 +1,68 @@
+package ai.infrastack.gateway.streaming;
+
+import ai.infrastack.gateway.api.ErrorType;
+import ai.infrastack.gateway.api.GatewayException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * An upstream stream read up to its first content. The client's response has not started yet, so
+ * an upstream that fails before answering still gets an ordinary JSON error (and could be
+ * replaced by a fallback); the events read so far are kept and replayed in order.
+ */
+public final class OpenedStream {
+    private final UpstreamStream upstream;
+    private final Deque<StreamEvent> first;
+
+    private OpenedStream(UpstreamStream upstream, Deque<StreamEvent> first) {
+        this.upstream = upstream;
+        this.first = first;
+    }
+
+    public static OpenedStream open(InputStream body, StreamDecoder decoder, String provider) {
+        if (body == null) {
+            throw closedEarly(provider);
+        }
+        UpstreamStream upstream = new UpstreamStream(body, decoder);
+        Deque<StreamEvent> first = new ArrayDeque<>();
+        try {
+            while (true) {
+                StreamEvent e = upstream.next();
+                if (e == null) {
+                    upstream.abort();
+                    throw closedEarly(provider);
+                }
+                if (e instanceof StreamEvent.Failure failure) {
+                    upstream.abort();
+                    throw failure.error();
+                }
+                first.add(e);
+                if (!(e instanceof StreamEvent.Start) && !(e instanceof StreamEvent.UsageReport)) {
+                    return new OpenedStream(upstream, first);
+                }
+            }
+        } catch (IOException e) {
+            upstream.abort();
+            throw GatewayException.of(ErrorType.PROVIDER, "The upstream stream broke before its first token: " + e.getMessage())
+                    .status(502).provider(provider).code("upstream_stream_broken").build();
+        }
+    }
+
+    /** The next event: first the ones read while opening, then the upstream's; null at its end. */
+    StreamEvent next() throws IOException {
+        StreamEvent e = first.poll();
+        return e != null ? e : upstream.next();
+    }
+
+    void abort() {
+        upstream.abort();
+    }
+
+    private static GatewayException closedEarly(String provider) {
+        return GatewayException.of(ErrorType.PROVIDER, "The upstream closed the stream before answering")
+                .status(502).provider(provider).code("upstream_stream_empty").build();
+    }
+}

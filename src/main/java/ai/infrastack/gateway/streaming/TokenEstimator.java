@@ -1,0 +1,40 @@
+package ai.infrastack.gateway.streaming;
+
+import ai.infrastack.gateway.cost.Usage;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+
+/**
+ * Counts tokens with a real BPE tokenizer (o200k_base) when an upstream streams without reporting
+ * usage. The count is an estimate for non-OpenAI models, so the usage says {@code estimated: true}.
+ */
+public final class TokenEstimator {
+    /** Per-message overhead of the chat format (role and separators), as OpenAI documents it. */
+    private static final int PER_MESSAGE = 3;
+    private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+
+    public Usage estimate(JsonNode messages, CharSequence completion) {
+        long prompt = 3;
+        for (JsonNode m : messages) {
+            prompt += PER_MESSAGE + count(m.path("role").asText());
+            JsonNode content = m.path("content");
+            if (content.isTextual()) {
+                prompt += count(content.asText());
+            } else {
+                for (JsonNode part : content) {
+                    prompt += count(part.path("text").asText(""));
+                }
+            }
+            for (JsonNode call : m.path("tool_calls")) {
+                prompt += count(call.path("function").path("name").asText()) + count(call.path("function").path("arguments").asText());
+            }
+        }
+        return new Usage(prompt, 0, 0, count(completion.toString()), 0, true);
+    }
+
+    private long count(String text) {
+        return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+    }
+}
