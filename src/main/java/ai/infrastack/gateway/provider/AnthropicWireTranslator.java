@@ -3,6 +3,8 @@ package ai.infrastack.gateway.provider;
 import ai.infrastack.gateway.api.GatewayException;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.cost.Usage;
+import ai.infrastack.gateway.streaming.AnthropicStreamDecoder;
+import ai.infrastack.gateway.streaming.StreamDecoder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -351,5 +353,23 @@ public final class AnthropicWireTranslator implements WireTranslator {
         String message = err.path("message").asText(null);
         String code = err.hasNonNull("type") ? err.get("type").asText() : null;
         return UpstreamErrors.map(status, message, code, provider, headers);
+    }
+
+    // ---- streaming ----------------------------------------------------------------------------------
+
+    /** {@link #toUpstream} with {@code stream: true}; the client's stream_options is the gateway's business. */
+    @Override
+    public ObjectNode toUpstreamStream(ObjectNode request, ModelSpec model, ProviderQuirks quirks, List<String> dropped) {
+        ObjectNode out = toUpstream(request, model, quirks, dropped);
+        dropped.remove("stream_options");
+        out.put("stream", true);
+        return out;
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(ModelSpec model) {
+        String provider = model.provider();
+        return new AnthropicStreamDecoder(provider, AnthropicWireTranslator::usage, AnthropicWireTranslator::finishReason,
+                (status, body) -> toError(status, body, Map.of(), provider));
     }
 }

@@ -4,6 +4,8 @@ import ai.infrastack.gateway.api.ErrorType;
 import ai.infrastack.gateway.api.GatewayException;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.cost.Usage;
+import ai.infrastack.gateway.streaming.CohereStreamDecoder;
+import ai.infrastack.gateway.streaming.StreamDecoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -254,5 +256,21 @@ public final class CohereWireTranslator implements WireTranslator {
         // 498: Cohere refuses the token itself; 499: the request was cancelled upstream.
         int mapped = status == 498 ? 401 : status == 499 ? 502 : status;
         return UpstreamErrors.map(mapped, message, null, provider, headers);
+    }
+
+    // ---- streaming ----------------------------------------------------------------------------------
+
+    /** {@link #toUpstream} with {@code stream: true} (Cohere streams on a body flag, like its SDK). */
+    @Override
+    public ObjectNode toUpstreamStream(ObjectNode request, ModelSpec model, ProviderQuirks quirks, List<String> dropped) {
+        ObjectNode out = toUpstream(request, model, quirks, dropped);
+        dropped.remove("stream_options");
+        out.put("stream", true);
+        return out;
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(ModelSpec model) {
+        return new CohereStreamDecoder(model.provider(), CohereWireTranslator::usage, CohereWireTranslator::finishReason);
     }
 }

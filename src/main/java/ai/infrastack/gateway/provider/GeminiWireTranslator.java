@@ -3,6 +3,8 @@ package ai.infrastack.gateway.provider;
 import ai.infrastack.gateway.api.GatewayException;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.cost.Usage;
+import ai.infrastack.gateway.streaming.GeminiStreamDecoder;
+import ai.infrastack.gateway.streaming.StreamDecoder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -455,5 +457,30 @@ public final class GeminiWireTranslator implements WireTranslator {
             h = 31 * h + b;
         }
         return Long.toUnsignedString(h, 36);
+    }
+
+    // ---- streaming ----------------------------------------------------------------------------------
+
+    /** Server-sent events need {@code alt=sse}; without it Gemini streams one JSON array. */
+    @Override
+    public String streamPath(ModelSpec model) {
+        return "/v1beta/models/" + model.upstream() + ":streamGenerateContent?alt=sse";
+    }
+
+    /** The same body as {@link #toUpstream}: Gemini streams because of the URL, not the body. */
+    @Override
+    public ObjectNode toUpstreamStream(ObjectNode request, ModelSpec model, ProviderQuirks quirks, List<String> dropped) {
+        ObjectNode out = toUpstream(request, model, quirks, dropped);
+        dropped.remove("stream_options");
+        return out;
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(ModelSpec model) {
+        String provider = model.provider();
+        // candidate 0, numbered across the stream: the ids the non-streamed translation would give
+        return new GeminiStreamDecoder(provider, GeminiWireTranslator::usage, GeminiWireTranslator::finishReason,
+                (status, body) -> toError(status, body, Map.of(), provider),
+                (part, responseId, index) -> toolCall(part, responseId, 0, index));
     }
 }

@@ -3,6 +3,8 @@ package ai.infrastack.gateway.provider;
 import ai.infrastack.gateway.api.GatewayException;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.cost.Usage;
+import ai.infrastack.gateway.streaming.OpenAiStreamDecoder;
+import ai.infrastack.gateway.streaming.StreamDecoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -148,5 +150,30 @@ public final class OpenAiWireTranslator implements WireTranslator {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    // ---- streaming ----------------------------------------------------------------------------------
+
+    /**
+     * {@link #toUpstream} with {@code stream: true} and {@code stream_options.include_usage}, without which
+     * OpenAI reports no usage for a stream. Hosts that refuse stream_options (Mistral's is a 422
+     * extra_forbidden) send usage on the final chunk anyway; ProviderQuirks has no flag for them, so
+     * stream_options is left out for hosts with Mistral's nine-character tool-call ids quirk.
+     */
+    @Override
+    public ObjectNode toUpstreamStream(ObjectNode request, ModelSpec model, ProviderQuirks quirks, List<String> dropped) {
+        ObjectNode out = toUpstream(request, model, quirks, dropped);
+        out.put("stream", true);
+        if (!quirks.nineCharToolCallIds()) {
+            out.putObject("stream_options").put("include_usage", true);
+        }
+        return out;
+    }
+
+    @Override
+    public StreamDecoder streamDecoder(ModelSpec model) {
+        String provider = model.provider();
+        return new OpenAiStreamDecoder(provider, OpenAiWireTranslator::usage, OpenAiWireTranslator::finishReason,
+                (status, body) -> toError(status, body, Map.of(), provider));
     }
 }

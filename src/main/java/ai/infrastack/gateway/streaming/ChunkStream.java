@@ -210,6 +210,7 @@ public final class ChunkStream extends InputStream {
         ObjectNode err = body.putObject("error");
         err.put("message", error.getMessage());
         err.put("type", error.type().wireName());
+        err.put("param", error.param());
         err.put("code", error.code());
         err.put("provider", error.provider() == null ? model.provider() : error.provider());
         err.put("request_id", exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class));
