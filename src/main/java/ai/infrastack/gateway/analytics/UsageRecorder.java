@@ -53,8 +53,8 @@ public final class UsageRecorder implements Processor {
                 exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class),
                 exchange.getProperty(ExchangeKeys.RECEIVED_AT, Instant.now(), Instant.class),
                 caller == null ? null : caller.keyId(),
-                attribution(caller == null ? null : caller.userId(), budget, "user_id"),
-                attribution(caller == null ? null : caller.projectId(), budget, "project_id"),
+                attribution(caller, caller == null ? null : caller.userId(), budget, "user_id"),
+                attribution(caller, caller == null ? null : caller.projectId(), budget, "project_id"),
                 text(budget, "tracking_id"),
                 request == null ? null : text(request, "model"),
                 model == null ? null : model.id(),
@@ -75,9 +75,15 @@ public final class UsageRecorder implements Processor {
                 exchange.getProperty(ExchangeKeys.STREAMING, false, Boolean.class));
     }
 
-    /** A key bound to a user or project always reports as it; otherwise the request may name one. */
-    private static String attribution(String fromKey, JsonNode budget, String field) {
-        return fromKey != null ? fromKey : text(budget, field);
+    /**
+     * Usage belongs to the key's user and project. Only the master key may attribute a request to
+     * one (budget.user_id / budget.project_id), so no key can add spend to a project not its own.
+     */
+    private static String attribution(Caller caller, String fromKey, JsonNode budget, String field) {
+        if (fromKey != null) {
+            return fromKey;
+        }
+        return caller != null && caller.admin() ? text(budget, field) : null;
     }
 
     private static String text(JsonNode node, String field) {
