@@ -36,6 +36,41 @@ public record CatalogPrices(BigDecimal inputPerMillion, BigDecimal outputPerMill
         throw new IllegalArgumentException("no model " + modelId + " in pricing/");
     }
 
+    /**
+     * The prices that apply to a request with this many prompt tokens: the base prices, or those of the
+     * highest {@code tiers} entry whose {@code above_prompt_tokens} the prompt exceeds (the whole request
+     * is billed at that tier). A tier without {@code cached_input} has no cache price.
+     */
+    public static CatalogPrices forPrompt(String modelId, long promptTokens) {
+        CatalogPrices prices = of(modelId);
+        long reached = -1;
+        for (JsonNode tier : modelNode(modelId).path("pricing").path("tiers")) {
+            long above = tier.path("above_prompt_tokens").asLong();
+            if (promptTokens > above && above > reached) {
+                reached = above;
+                prices = new CatalogPrices(tier.get("input").decimalValue(), tier.get("output").decimalValue(),
+                        tier.has("cached_input") ? tier.get("cached_input").decimalValue() : null);
+            }
+        }
+        return prices;
+    }
+
+    private static JsonNode modelNode(String modelId) {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        try {
+            for (File f : new File("pricing").listFiles((d, n) -> n.endsWith(".yaml"))) {
+                for (JsonNode m : yaml.readTree(f).path("models")) {
+                    if (modelId.equals(m.path("id").asText())) {
+                        return m;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        throw new IllegalArgumentException("no model " + modelId + " in pricing/");
+    }
+
     public BigDecimal inputFor(long tokens) {
         return rounded(inputPerMillion.multiply(BigDecimal.valueOf(tokens)).divide(MILLION));
     }
