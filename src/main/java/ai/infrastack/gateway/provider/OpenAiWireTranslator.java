@@ -156,15 +156,14 @@ public final class OpenAiWireTranslator implements WireTranslator {
 
     /**
      * {@link #toUpstream} with {@code stream: true} and {@code stream_options.include_usage}, without which
-     * OpenAI reports no usage for a stream. Hosts that refuse stream_options (Mistral's is a 422
-     * extra_forbidden) send usage on the final chunk anyway; ProviderQuirks has no flag for them, so
-     * stream_options is left out for hosts with Mistral's nine-character tool-call ids quirk.
+     * OpenAI reports no usage for a stream. Hosts that refuse stream_options (Mistral answers 422) send
+     * usage on the final chunk anyway; their route file declares {@code streamOptions: omit}.
      */
     @Override
     public ObjectNode toUpstreamStream(ObjectNode request, ModelSpec model, ProviderQuirks quirks, List<String> dropped) {
         ObjectNode out = toUpstream(request, model, quirks, dropped);
         out.put("stream", true);
-        if (!quirks.nineCharToolCallIds()) {
+        if (!quirks.omitStreamOptions()) {
             out.putObject("stream_options").put("include_usage", true);
         }
         return out;

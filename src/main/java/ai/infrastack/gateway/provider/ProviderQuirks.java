@@ -7,21 +7,28 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What an OpenAI-compatible host does differently, declared in its route file rather than in Java:
  * {@code renameParams} ("seed=random_seed,other=theirs") and {@code toolCallIds} ("alnum9": the host
- * validates tool-call ids as exactly nine letters or digits, as Mistral does).
+ * validates tool-call ids as exactly nine letters or digits, as Mistral does) and {@code streamOptions}
+ * ("omit": the host refuses OpenAI's {@code stream_options} and reports stream usage unasked).
  */
-public record ProviderQuirks(Map<String, String> renamedParams, boolean nineCharToolCallIds) {
-    public static final ProviderQuirks NONE = new ProviderQuirks(Map.of(), false);
+public record ProviderQuirks(Map<String, String> renamedParams, boolean nineCharToolCallIds, boolean omitStreamOptions) {
+    public static final ProviderQuirks NONE = new ProviderQuirks(Map.of(), false, false);
     private static final Map<String, ProviderQuirks> PARSED = new ConcurrentHashMap<>();
 
-    /** Parsed once per distinct route setting, not per request. */
+    /** {@link #of(String, String, String)} for a host that takes stream_options. */
     public static ProviderQuirks of(String renameParams, String toolCallIds) {
-        if ((renameParams == null || renameParams.isBlank()) && toolCallIds == null) {
-            return NONE;
-        }
-        return PARSED.computeIfAbsent(renameParams + "|" + toolCallIds, k -> parse(renameParams, toolCallIds));
+        return of(renameParams, toolCallIds, null);
     }
 
-    private static ProviderQuirks parse(String renameParams, String toolCallIds) {
+    /** Parsed once per distinct route setting, not per request. */
+    public static ProviderQuirks of(String renameParams, String toolCallIds, String streamOptions) {
+        if ((renameParams == null || renameParams.isBlank()) && toolCallIds == null && streamOptions == null) {
+            return NONE;
+        }
+        return PARSED.computeIfAbsent(renameParams + "|" + toolCallIds + "|" + streamOptions,
+                k -> parse(renameParams, toolCallIds, streamOptions));
+    }
+
+    private static ProviderQuirks parse(String renameParams, String toolCallIds, String streamOptions) {
         Map<String, String> renames = new LinkedHashMap<>();
         if (renameParams != null) {
             for (String pair : renameParams.split(",")) {
@@ -33,6 +40,6 @@ public record ProviderQuirks(Map<String, String> renamedParams, boolean nineChar
                 }
             }
         }
-        return new ProviderQuirks(Map.copyOf(renames), "alnum9".equals(toolCallIds));
+        return new ProviderQuirks(Map.copyOf(renames), "alnum9".equals(toolCallIds), "omit".equals(streamOptions));
     }
 }

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OpenAiStreamDecoderTest {
     private static final OpenAiWireTranslator TRANSLATOR = new OpenAiWireTranslator();
-    private static final ProviderQuirks MISTRAL = ProviderQuirks.of("seed=random_seed", "alnum9");
+    private static final ProviderQuirks MISTRAL = ProviderQuirks.of("seed=random_seed", "alnum9", "omit");
     private static NativeStreams streams;
 
     @BeforeAll
