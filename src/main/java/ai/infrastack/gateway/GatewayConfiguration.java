@@ -128,7 +128,7 @@ public final class GatewayConfiguration implements CamelConfiguration {
         r.bind("metricsScraper", new MetricsScraper(metrics,
                 Boolean.parseBoolean(orDefault(setting.apply("gateway.metrics.enabled"), "true"))));
         r.bind("adminGuard", new AdminGuard());
-        r.bind("keyAdminApi", new KeyAdminApi(keyStore, keys, mapper));
+        r.bind("keyAdminApi", new KeyAdminApi(keyStore, keys, catalog, mapper));
         r.bind("usageAnalytics", new UsageAnalytics(database.dataSource(), mapper));
         r.bind("modelCatalog", catalog);
         r.bind("providerTargets", targets);

@@ -29,12 +29,14 @@ public final class KeyAdminApi {
 
     private final ApiKeyStore store;
     private final KeyRegistry registry;
+    private final ModelCatalog catalog;
     private final ObjectMapper mapper;
     private final NewKeyRequest requests;
 
-    public KeyAdminApi(ApiKeyStore store, KeyRegistry registry, ObjectMapper mapper) {
+    public KeyAdminApi(ApiKeyStore store, KeyRegistry registry, ModelCatalog catalog, ObjectMapper mapper) {
         this.store = store;
         this.registry = registry;
+        this.catalog = catalog;
         this.mapper = mapper;
         this.requests = new NewKeyRequest(mapper);
     }
@@ -48,7 +50,7 @@ public final class KeyAdminApi {
                     "Send the request body as JSON with 'Content-Type: application/json' (got '" + contentType + "')")
                     .status(415).code("unsupported_media_type").build();
         }
-        ApiKeyStore.NewKey spec = requests.parse(exchange.getMessage().getBody(byte[].class), catalog(exchange), Instant.now());
+        ApiKeyStore.NewKey spec = requests.parse(exchange.getMessage().getBody(byte[].class), catalog, Instant.now());
         ApiKeyStore.IssuedKey issued = database(() -> store.create(spec));
         LOG.info("API key {} created (tier {})", issued.key().id(), issued.key().tier());
         respondWithSecret(exchange, 201, issued);
@@ -149,11 +151,6 @@ public final class KeyAdminApi {
     private static GatewayException notFound(String id) {
         return GatewayException.of(ErrorType.NOT_FOUND, "No API key with id '" + id + "'")
                 .param("id").code("key_not_found").build();
-    }
-
-    /** The catalog the routes use, to resolve allowed model names; absent only outside the gateway. */
-    private static ModelCatalog catalog(Exchange exchange) {
-        return exchange.getContext().getRegistry().lookupByNameAndType("modelCatalog", ModelCatalog.class);
     }
 
     private interface Sql<T> {
