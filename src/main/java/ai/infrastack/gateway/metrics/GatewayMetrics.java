@@ -62,7 +62,7 @@ public final class GatewayMetrics {
             tokens(model, provider, "completion").increment(r.completionTokens());
         }
         if (r.totalCost() != null) {
-            Counter.builder("unified_cost").description("Cost in USD by model and provider").baseUnit("usd")
+            Counter.builder("unified_cost").description("Cost in USD by model and provider")
                     .tag("model", model).tag("provider", provider)
                     .register(registry).increment(r.totalCost().doubleValue());
         }

@@ -28,7 +28,10 @@ public final class LogCapture extends AbstractAppender implements AutoCloseable 
         Configuration config = ctx.getConfiguration();
         config.getRootLogger().addAppender(capture, null, null);
         for (LoggerConfig logger : config.getLoggers().values()) {
-            logger.addAppender(capture, null, null);
+            // An additive logger already passes its events up to the root: once is enough.
+            if (!logger.isAdditive() && logger != config.getRootLogger()) {
+                logger.addAppender(capture, null, null);
+            }
         }
         ctx.updateLoggers();
         return capture;
