@@ -5,14 +5,11 @@ import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.cost.Usage;
 import ai.infrastack.gateway.streaming.AnthropicStreamDecoder;
 import ai.infrastack.gateway.streaming.StreamDecoder;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,7 +23,6 @@ import java.util.Set;
 public final class AnthropicWireTranslator implements WireTranslator {
     static final String API_VERSION = "2023-06-01";
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     /** OpenAI parameters this translator maps; any other field is dropped and named. */
     private static final Set<String> MAPPED = Set.of("model", "messages", "max_tokens", "max_completion_tokens",
             "temperature", "top_p", "stop", "stream", "tools", "tool_choice", "parallel_tool_calls", "user",
@@ -67,26 +63,15 @@ public final class AnthropicWireTranslator implements WireTranslator {
                 out.set("top_p", request.get("top_p"));
             }
         }
-        JsonNode stop = request.get("stop");
-        if (stop != null && !stop.isNull()) {
-            ArrayNode seqs = out.putArray("stop_sequences");
-            if (stop.isTextual()) {
-                seqs.add(stop.asText());
-            } else {
-                stop.forEach(seqs::add);
-            }
+        ArrayNode stop = OpenAiRequestParts.stopSequences(request.get("stop"));
+        if (stop != null) {
+            out.set("stop_sequences", stop);
         }
         mapTools(request, out, dropped);
         if (request.hasNonNull("user")) {
             out.putObject("metadata").put("user_id", request.get("user").asText());
         }
-        Iterator<String> names = request.fieldNames();
-        while (names.hasNext()) {
-            String name = names.next();
-            if (!MAPPED.contains(name) && !request.get(name).isNull()) {
-                dropped.add(name);
-            }
-        }
+        OpenAiRequestParts.nameUnmapped(request, MAPPED, dropped);
         return out;
     }
 
@@ -101,16 +86,16 @@ public final class AnthropicWireTranslator implements WireTranslator {
                     if (system.length() > 0) {
                         system.append("\n\n");
                     }
-                    system.append(text(m.get("content")));
+                    system.append(OpenAiRequestParts.text(m.get("content")));
                 }
-                case "user" -> append(turns, "user", contentBlocks(m.get("content")));
-                case "assistant" -> append(turns, "assistant", assistantBlocks(m, i));
+                case "user" -> OpenAiRequestParts.appendTurn(turns, "user", "content", contentBlocks(m.get("content")));
+                case "assistant" -> OpenAiRequestParts.appendTurn(turns, "assistant", "content", assistantBlocks(m, i));
                 case "tool" -> {
                     ObjectNode result = JSON.objectNode();
                     result.put("type", "tool_result");
                     result.put("tool_use_id", m.path("tool_call_id").asText());
-                    result.put("content", text(m.get("content")));
-                    append(turns, "user", JSON.arrayNode().add(result));
+                    result.put("content", OpenAiRequestParts.text(m.get("content")));
+                    OpenAiRequestParts.appendTurn(turns, "user", "content", JSON.arrayNode().add(result));
                 }
                 default -> throw GatewayException.invalid("messages[" + i + "].role", "Unsupported role '" + role + "'");
             }
@@ -135,23 +120,6 @@ public final class AnthropicWireTranslator implements WireTranslator {
         if (last != null && "text".equals(last.path("type").asText())) {
             ((ObjectNode) last).put("text", last.path("text").asText().stripTrailing());
         }
-    }
-
-    /** Anthropic wants alternating turns: a turn of the same role as the last is merged into it. */
-    private static void append(ArrayNode turns, String role, ArrayNode blocks) {
-        if (blocks.isEmpty()) {
-            return;
-        }
-        if (!turns.isEmpty()) {
-            ObjectNode last = (ObjectNode) turns.get(turns.size() - 1);
-            if (role.equals(last.path("role").asText())) {
-                ((ArrayNode) last.get("content")).addAll(blocks);
-                return;
-            }
-        }
-        ObjectNode turn = turns.addObject();
-        turn.put("role", role);
-        turn.set("content", blocks);
     }
 
     private static ArrayNode contentBlocks(JsonNode content) {
@@ -180,19 +148,15 @@ public final class AnthropicWireTranslator implements WireTranslator {
 
     /** A data URL becomes a base64 source, anything else a URL source. */
     static ObjectNode image(JsonNode imageUrl) {
-        String url = imageUrl.isTextual() ? imageUrl.asText() : imageUrl.path("url").asText();
+        String url = OpenAiRequestParts.imageUrl(imageUrl);
         ObjectNode block = JSON.objectNode();
         block.put("type", "image");
         ObjectNode source = block.putObject("source");
-        if (url.startsWith("data:")) {
-            int comma = url.indexOf(',');
-            int semi = url.indexOf(';');
-            if (comma < 0 || semi < 0 || semi > comma) {
-                throw GatewayException.invalid("messages", "Image data URL must look like data:<media type>;base64,<data>");
-            }
+        OpenAiRequestParts.DataUrl data = OpenAiRequestParts.dataUrl(url);
+        if (data != null) {
             source.put("type", "base64");
-            source.put("media_type", url.substring(5, semi));
-            source.put("data", url.substring(comma + 1));
+            source.put("media_type", data.mediaType());
+            source.put("data", data.data());
         } else {
             source.put("type", "url");
             source.put("url", url);
@@ -209,17 +173,7 @@ public final class AnthropicWireTranslator implements WireTranslator {
             use.put("type", "tool_use");
             use.put("id", call.path("id").asText());
             use.put("name", call.path("function").path("name").asText());
-            String args = call.path("function").path("arguments").asText("");
-            try {
-                JsonNode input = args.isBlank() ? JSON.objectNode() : MAPPER.readTree(args);
-                if (!input.isObject()) {
-                    throw new IllegalArgumentException();
-                }
-                use.set("input", input);
-            } catch (JsonProcessingException | IllegalArgumentException e) {
-                throw GatewayException.invalid("messages[" + index + "].tool_calls[" + c + "].function.arguments",
-                        "Tool call arguments must be a JSON object encoded as a string");
-            }
+            use.set("input", OpenAiRequestParts.toolArguments(call, index, c));
         }
         return blocks;
     }
@@ -274,23 +228,6 @@ public final class AnthropicWireTranslator implements WireTranslator {
         if (tc != null) {
             out.set("tool_choice", tc);
         }
-    }
-
-    /** The text of a content value: the string itself, or its text parts joined. */
-    private static String text(JsonNode content) {
-        if (content == null || content.isNull()) {
-            return "";
-        }
-        if (content.isTextual()) {
-            return content.asText();
-        }
-        StringBuilder sb = new StringBuilder();
-        for (JsonNode part : content) {
-            if (part.has("text")) {
-                sb.append(part.get("text").asText());
-            }
-        }
-        return sb.toString();
     }
 
     @Override

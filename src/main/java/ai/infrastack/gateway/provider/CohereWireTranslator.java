@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,27 +59,16 @@ public final class CohereWireTranslator implements WireTranslator {
         if (max != null && !max.isNull()) {
             out.set("max_tokens", max);
         }
-        JsonNode stop = request.get("stop");
-        if (stop != null && !stop.isNull()) {
-            ArrayNode seqs = out.putArray("stop_sequences");
-            if (stop.isTextual()) {
-                seqs.add(stop.asText());
-            } else {
-                stop.forEach(seqs::add);
-            }
+        ArrayNode stop = OpenAiRequestParts.stopSequences(request.get("stop"));
+        if (stop != null) {
+            out.set("stop_sequences", stop);
         }
         String format = request.path("response_format").path("type").asText("");
         if (format.equals("json_object") || format.equals("json_schema")) {
             out.putObject("response_format").put("type", "json_object");
         }
         mapTools(request, out);
-        Iterator<String> names = request.fieldNames();
-        while (names.hasNext()) {
-            String name = names.next();
-            if (!MAPPED.contains(name) && !request.get(name).isNull()) {
-                dropped.add(name);
-            }
-        }
+        OpenAiRequestParts.nameUnmapped(request, MAPPED, dropped);
         return out;
     }
 
@@ -92,17 +80,17 @@ public final class CohereWireTranslator implements WireTranslator {
             switch (role) {
                 case "system", "developer" -> {
                     msg.put("role", "system");
-                    msg.put("content", text(m.get("content")));
+                    msg.put("content", OpenAiRequestParts.text(m.get("content")));
                 }
                 case "tool" -> {
                     msg.put("role", "tool");
                     msg.put("tool_call_id", m.path("tool_call_id").asText());
-                    msg.put("content", text(m.get("content")));
+                    msg.put("content", OpenAiRequestParts.text(m.get("content")));
                 }
                 case "assistant" -> {
                     msg.put("role", "assistant");
                     JsonNode calls = m.get("tool_calls");
-                    String content = text(m.get("content"));
+                    String content = OpenAiRequestParts.text(m.get("content"));
                     if (calls != null && calls.isArray() && !calls.isEmpty()) {
                         ArrayNode mapped = msg.putArray("tool_calls");
                         for (JsonNode c : calls) {
@@ -172,22 +160,6 @@ public final class CohereWireTranslator implements WireTranslator {
         if (v != null && !v.isNull()) {
             to.set(target, v);
         }
-    }
-
-    private static String text(JsonNode content) {
-        if (content == null || content.isNull()) {
-            return "";
-        }
-        if (content.isTextual()) {
-            return content.asText();
-        }
-        StringBuilder sb = new StringBuilder();
-        for (JsonNode part : content) {
-            if (part.has("text")) {
-                sb.append(part.get("text").asText());
-            }
-        }
-        return sb.toString();
     }
 
     @Override

@@ -71,14 +71,9 @@ public final class GeminiWireTranslator implements WireTranslator {
         if (max != null && !max.isNull()) {
             config.set("maxOutputTokens", max);
         }
-        JsonNode stop = request.get("stop");
-        if (stop != null && !stop.isNull()) {
-            ArrayNode seqs = config.putArray("stopSequences");
-            if (stop.isTextual()) {
-                seqs.add(stop.asText());
-            } else {
-                stop.forEach(seqs::add);
-            }
+        ArrayNode stop = OpenAiRequestParts.stopSequences(request.get("stop"));
+        if (stop != null) {
+            config.set("stopSequences", stop);
         }
         String format = request.path("response_format").path("type").asText("");
         if (format.equals("json_object") || format.equals("json_schema")) {
@@ -88,13 +83,7 @@ public final class GeminiWireTranslator implements WireTranslator {
             out.set("generationConfig", config);
         }
         mapTools(request, out);
-        Iterator<String> names = request.fieldNames();
-        while (names.hasNext()) {
-            String name = names.next();
-            if (!MAPPED.contains(name) && !request.get(name).isNull()) {
-                dropped.add(name);
-            }
-        }
+        OpenAiRequestParts.nameUnmapped(request, MAPPED, dropped);
         return out;
     }
 
@@ -116,24 +105,24 @@ public final class GeminiWireTranslator implements WireTranslator {
                     if (system.length() > 0) {
                         system.append("\n\n");
                     }
-                    system.append(text(m.get("content")));
+                    system.append(OpenAiRequestParts.text(m.get("content")));
                 }
-                case "user" -> append(contents, "user", parts(m.get("content")));
+                case "user" -> OpenAiRequestParts.appendTurn(contents, "user", "parts", parts(m.get("content")));
                 case "assistant" -> {
                     ArrayNode parts = parts(m.get("content"));
                     JsonNode calls = m.path("tool_calls");
                     for (int c = 0; c < calls.size(); c++) {
                         parts.add(functionCall(calls.get(c), i, c, toolNames));
                     }
-                    append(contents, "model", parts);
+                    OpenAiRequestParts.appendTurn(contents, "model", "parts", parts);
                 }
                 case "tool" -> {
                     ObjectNode part = JSON.objectNode();
                     ObjectNode response = part.putObject("functionResponse");
                     String id = m.path("tool_call_id").asText();
                     response.put("name", m.hasNonNull("name") ? m.get("name").asText() : toolNames.getOrDefault(id, id));
-                    response.set("response", responseObject(text(m.get("content"))));
-                    append(contents, "user", JSON.arrayNode().add(part));
+                    response.set("response", responseObject(OpenAiRequestParts.text(m.get("content"))));
+                    OpenAiRequestParts.appendTurn(contents, "user", "parts", JSON.arrayNode().add(part));
                 }
                 default -> { }
             }
@@ -151,17 +140,7 @@ public final class GeminiWireTranslator implements WireTranslator {
         ObjectNode part = JSON.objectNode();
         ObjectNode fc = part.putObject("functionCall");
         fc.put("name", name);
-        String args = call.path("function").path("arguments").asText("");
-        try {
-            JsonNode parsed = args.isBlank() ? JSON.objectNode() : MAPPER.readTree(args);
-            if (!parsed.isObject()) {
-                throw new IllegalArgumentException();
-            }
-            fc.set("args", parsed);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            throw GatewayException.invalid("messages[" + message + "].tool_calls[" + index + "].function.arguments",
-                    "Tool call arguments must be a JSON object encoded as a string");
-        }
+        fc.set("args", OpenAiRequestParts.toolArguments(call, message, index));
         int mark = id.indexOf(SIGNATURE_MARK);
         if (mark >= 0) {
             // Thinking models refuse a replayed call without the signature they gave it.
@@ -181,23 +160,6 @@ public final class GeminiWireTranslator implements WireTranslator {
             // not JSON: wrapped below
         }
         return JSON.objectNode().put("content", content);
-    }
-
-    /** Gemini wants alternating turns: a turn of the same role as the last is merged into it. */
-    private static void append(ArrayNode contents, String role, ArrayNode parts) {
-        if (parts.isEmpty()) {
-            return;
-        }
-        if (!contents.isEmpty()) {
-            ObjectNode last = (ObjectNode) contents.get(contents.size() - 1);
-            if (role.equals(last.path("role").asText())) {
-                ((ArrayNode) last.get("parts")).addAll(parts);
-                return;
-            }
-        }
-        ObjectNode content = contents.addObject();
-        content.put("role", role);
-        content.set("parts", parts);
     }
 
     private static ArrayNode parts(JsonNode content) {
@@ -225,17 +187,13 @@ public final class GeminiWireTranslator implements WireTranslator {
 
     /** A data URL becomes inline data; a URL becomes file data Gemini fetches itself. */
     static ObjectNode image(JsonNode imageUrl) {
-        String url = imageUrl.isTextual() ? imageUrl.asText() : imageUrl.path("url").asText();
+        String url = OpenAiRequestParts.imageUrl(imageUrl);
         ObjectNode part = JSON.objectNode();
-        if (url.startsWith("data:")) {
-            int comma = url.indexOf(',');
-            int semi = url.indexOf(';');
-            if (comma < 0 || semi < 0 || semi > comma) {
-                throw GatewayException.invalid("messages", "Image data URL must look like data:<media type>;base64,<data>");
-            }
+        OpenAiRequestParts.DataUrl data = OpenAiRequestParts.dataUrl(url);
+        if (data != null) {
             ObjectNode inline = part.putObject("inlineData");
-            inline.put("mimeType", url.substring(5, semi));
-            inline.put("data", url.substring(comma + 1));
+            inline.put("mimeType", data.mediaType());
+            inline.put("data", data.data());
         } else {
             ObjectNode file = part.putObject("fileData");
             file.put("mimeType", mimeTypeOf(url));
@@ -326,22 +284,6 @@ public final class GeminiWireTranslator implements WireTranslator {
         ObjectNode out = JSON.objectNode();
         properties.fields().forEachRemaining(p -> out.set(p.getKey(), openApiSubset(p.getValue())));
         return out;
-    }
-
-    private static String text(JsonNode content) {
-        if (content == null || content.isNull()) {
-            return "";
-        }
-        if (content.isTextual()) {
-            return content.asText();
-        }
-        StringBuilder sb = new StringBuilder();
-        for (JsonNode part : content) {
-            if (part.has("text")) {
-                sb.append(part.get("text").asText());
-            }
-        }
-        return sb.toString();
     }
 
     @Override
