@@ -226,8 +226,8 @@ public final class CohereWireTranslator implements WireTranslator {
     public GatewayException toError(int status, JsonNode body, Map<String, String> headers, String provider) {
         String message = body.path("message").asText(null);
         // 498: Cohere refuses the token itself; 499: the request was cancelled upstream.
-        int mapped = status == 498 ? 401 : status == 499 ? 502 : status;
-        return UpstreamErrors.map(mapped, message, null, provider, headers);
+        int meaning = status == 498 ? 401 : status == 499 ? 502 : status;
+        return UpstreamErrors.map(meaning, status, message, null, provider, headers);
     }
 
     // ---- streaming ----------------------------------------------------------------------------------

@@ -375,10 +375,11 @@ public final class GeminiWireTranslator implements WireTranslator {
         String message = err.path("message").asText(body.path("message").asText(null));
         String code = err.hasNonNull("status") ? err.get("status").asText() : null;
         Map<String, String> extra = new HashMap<>(headers);
+        int meaning = status;
         for (JsonNode detail : err.path("details")) {
             if ("API_KEY_INVALID".equals(detail.path("reason").asText())) {
                 // Gemini reports a bad key as 400; it is the gateway's credential, not the client's request.
-                status = 401;
+                meaning = 401;
             }
             String delay = detail.path("retryDelay").asText("");
             if (delay.endsWith("s")) {
@@ -389,7 +390,7 @@ public final class GeminiWireTranslator implements WireTranslator {
                 }
             }
         }
-        return UpstreamErrors.map(status, message, code, provider, extra);
+        return UpstreamErrors.map(meaning, status, message, code, provider, extra);
     }
 
     private static String shortHash(String s) {

@@ -13,7 +13,17 @@ public final class UpstreamErrors {
     private UpstreamErrors() {}
 
     public static GatewayException map(int status, String message, String code, String provider, Map<String, String> headers) {
-        String text = (message == null || message.isBlank()) ? "The upstream provider answered HTTP " + status : message;
+        return map(status, status, message, code, provider, headers);
+    }
+
+    /**
+     * @param status         the status that decides the mapping (a vendor's odd status already read
+     *                       as the standard one it means, e.g. Gemini's 400 for a bad key as 401)
+     * @param upstreamStatus what the vendor actually answered, reported to the client as is
+     */
+    public static GatewayException map(int status, int upstreamStatus, String message, String code, String provider,
+                                       Map<String, String> headers) {
+        String text = (message == null || message.isBlank()) ? "The upstream provider answered HTTP " + upstreamStatus : message;
         GatewayException.Builder b;
         if (status == 429) {
             b = GatewayException.of(ErrorType.RATE_LIMIT, text).status(429).code(code == null ? "upstream_rate_limited" : code);
@@ -35,6 +45,6 @@ public final class UpstreamErrors {
             // 5xx means the vendor failed. Neither is the client's mistake.
             b = GatewayException.of(ErrorType.PROVIDER, text).status(502).code(code == null ? "upstream_error" : code);
         }
-        return b.provider(provider).upstreamStatus(status).build();
+        return b.provider(provider).upstreamStatus(upstreamStatus).build();
     }
 }
