@@ -549,6 +549,7 @@ class GeminiWireTranslatorTest {
         assertEquals(502, e.status());
         assertEquals("google", e.provider());
         assertEquals("API key not valid. Please pass a valid API key.", e.getMessage());
+        assertEquals(400, e.upstreamStatus(), "the vendor's own status is reported as it was");
     }
 
     @Test
