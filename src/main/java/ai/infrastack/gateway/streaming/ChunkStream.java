@@ -183,7 +183,11 @@ public final class ChunkStream extends InputStream {
         Latency latency = Latency.of(exchange);
         ObjectNode options = request.path("response").isObject() ? (ObjectNode) request.get("response") : mapper.createObjectNode();
         ObjectNode last = encoder.chunk(mapper.createObjectNode(), finishReason == null ? "stop" : finishReason);
-        if (options.path("include_usage").asBoolean(true)) {
+        // A client that asked for OpenAI's own usage chunk gets usage there only: the official Java
+        // SDK's ChatCompletionAccumulator takes any chunk with usage for that last chunk and would
+        // drop this one's finish_reason.
+        boolean usageChunk = request.path("stream_options").path("include_usage").asBoolean(false);
+        if (options.path("include_usage").asBoolean(true) && !usageChunk) {
             last.set("usage", UsageJson.usage(mapper, finalUsage));
         }
         if (options.path("include_cost").asBoolean(true) && cost != null) {
@@ -194,7 +198,7 @@ public final class ChunkStream extends InputStream {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(withRole(encoder.event(last)));
-        if (request.path("stream_options").path("include_usage").asBoolean(false)) {
+        if (usageChunk) {
             out.writeBytes(encoder.event(encoder.usageChunk(UsageJson.usage(mapper, finalUsage))));
         }
         out.writeBytes(ChunkEncoder.DONE);
@@ -232,8 +236,26 @@ public final class ChunkStream extends InputStream {
         return tokens.estimate(request.path("messages"), completion);
     }
 
+    /**
+     * The usage of a stream cut short (upstream error, broken connection, client gone). The
+     * upstream's last report can lag the text already relayed — Anthropic reports output tokens only
+     * in its closing message_delta, and a cancelled stream never reads the report queued behind the
+     * last text — so the output is never counted as less than the tokens of what was relayed.
+     */
+    private Usage partialUsage() {
+        Usage counted = tokens.estimate(request.path("messages"), completion);
+        if (usage == null || usage.totalTokens() == 0) {
+            return counted;
+        }
+        if (usage.output() >= counted.output()) {
+            return usage;
+        }
+        return new Usage(usage.uncachedInput(), usage.cacheRead(), usage.cacheWrite(), counted.output(), usage.reasoning(), true);
+    }
+
+    /** Accounts a stream that did not complete: partial usage. */
     private void account(GatewayException error, int status) {
-        Usage finalUsage = finalUsage();
+        Usage finalUsage = partialUsage();
         account(error, status, finalUsage, costs.price(model, finalUsage, exchange.getProperty(ExchangeKeys.REQUEST_ID)),
                 Latency.of(exchange));
     }
