@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * The client's side of a stream: an InputStream of OpenAI chunks that the HTTP server pulls from,
- * each read turning the next upstream event into the next chunk — nothing is buffered beyond one
- * event. The chunk with {@code finish_reason} also carries usage, cost and latency; a stream that
+ * The client's side of a stream: an InputStream of OpenAI chunks that {@link StreamResponder}
+ * relays, each read turning the next upstream event into the next chunk — nothing is buffered
+ * beyond one event. The chunk with {@code finish_reason} also carries usage, cost and latency; a stream that
  * breaks ends with an error event and never with {@code [DONE]}, so a cut answer cannot pass for a
  * whole one. When the stream ends — completed, broken, or the client gone — the request is costed
  * and recorded exactly once.
