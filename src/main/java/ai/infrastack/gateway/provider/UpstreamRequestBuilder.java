@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
+import org.apache.camel.component.http.HttpMethods;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,8 @@ public final class UpstreamRequestBuilder implements Processor {
 
         Message m = exchange.getMessage();
         m.getHeaders().clear();
-        m.setHeader(Exchange.HTTP_METHOD, "POST");
+        // The enum, not "POST": camel-http would convert the string by reflection on every call.
+        m.setHeader(Exchange.HTTP_METHOD, HttpMethods.POST);
         m.setHeader(Exchange.HTTP_URI, target.baseUrl() + (stream ? translator.streamPath(model) : translator.chatPath(model)));
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         m.setHeader("Accept", stream ? "text/event-stream" : "application/json");
