@@ -21,6 +21,7 @@ import ai.infrastack.gateway.api.HealthReporter;
 import ai.infrastack.gateway.api.ModelsLister;
 import ai.infrastack.gateway.api.ProviderHealth;
 import ai.infrastack.gateway.api.RequestIdAssigner;
+import ai.infrastack.gateway.api.RouterErrorResponder;
 import ai.infrastack.gateway.auth.ApiKeyAuthenticator;
 import ai.infrastack.gateway.auth.KeyRegistry;
 import ai.infrastack.gateway.catalog.CatalogReloader;
@@ -107,6 +108,9 @@ public final class GatewayConfiguration implements CamelConfiguration {
         WireTranslators translators = WireTranslators.discover();
         ProviderTargets targets = new ProviderTargets(setting, sandboxMode, sandboxRef == null ? null : sandboxRef::baseUrlFor);
         ProviderHealth health = new ProviderHealth();
+
+        context.addStartupListener(new RouterErrorResponder(mapper,
+                Integer.parseInt(orDefault(setting.apply("camel.server.port"), "3000"))));
 
         Registry r = context.getRegistry();
         // platform-http runs each request on a Vert.x worker thread, which the upstream call then

@@ -96,6 +96,18 @@ class ErrorResponsesTest {
     }
 
     @Test
+    void unknown_path_is_not_found_error_in_the_spec_format() throws IOException {
+        JsonNode err = error(gateway.get("/no/such/endpoint", RunningGateway.MASTER_KEY), 404, "not_found_error");
+        assertEquals("not_found", err.get("code").asText());
+    }
+
+    @Test
+    void wrong_method_is_invalid_request_error_in_the_spec_format() throws IOException {
+        JsonNode err = error(gateway.get("/chat/completions", RunningGateway.MASTER_KEY), 405, "invalid_request_error");
+        assertEquals("method_not_allowed", err.get("code").asText());
+    }
+
+    @Test
     void missing_key_is_authentication_error() throws IOException {
         error(gateway.post("/chat/completions", chat("gpt-4o", "hi"), null), 401, "authentication_error");
     }
