@@ -1,5 +1,6 @@
 package ai.infrastack.gateway;
 
+import ai.infrastack.gateway.server.ServerConfiguration;
 import org.apache.camel.main.Main;
 
 /**
@@ -20,6 +21,7 @@ public final class GatewayApplication {
         String location = System.getProperty("gateway.config", System.getenv().getOrDefault("GATEWAY_CONFIG", "application.properties"));
         main.setDefaultPropertyPlaceholderLocation("classpath:application.properties;optional=true,file:" + location + ";optional=true");
         main.configure().addConfiguration(new GatewayConfiguration());
+        main.configure().addConfiguration(new ServerConfiguration());
         return main;
     }
 }

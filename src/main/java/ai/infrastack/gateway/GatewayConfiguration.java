@@ -38,7 +38,6 @@ import ai.infrastack.gateway.sandbox.SandboxUpstreams;
 import ai.infrastack.gateway.validation.ChatRequestValidator;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
@@ -49,7 +48,6 @@ import org.slf4j.LoggerFactory;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -113,11 +111,6 @@ public final class GatewayConfiguration implements CamelConfiguration {
                 Integer.parseInt(orDefault(setting.apply("camel.server.port"), "3000"))));
 
         Registry r = context.getRegistry();
-        // platform-http runs each request on a Vert.x worker thread, which the upstream call then
-        // holds; the pool bounds how many calls can be in flight at once.
-        r.bind("gatewayVertxOptions", new VertxOptions()
-                .setWorkerPoolSize(Integer.parseInt(orDefault(setting.apply("gateway.http.worker-threads"), "400")))
-                .setMaxWorkerExecuteTime(10).setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES));
         if (sandbox != null) {
             r.bind("gatewaySandbox", sandbox);
         }

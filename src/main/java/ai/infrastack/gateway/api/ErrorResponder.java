@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.api;
 
+import ai.infrastack.gateway.core.ClientLink;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.GatewayException;
@@ -33,12 +34,20 @@ public final class ErrorResponder implements Processor {
 
     @Override
     public void process(Exchange exchange) throws Exception {
+        ClientLink client = ClientLink.current();
+        if (client != null && client.gone()) {
+            // The client hung up and its upstream call was cancelled: nobody to answer, no provider
+            // to blame; the request is recorded as 499.
+            exchange.setProperty(ExchangeKeys.STATUS, 499);
+            exchange.getMessage().setBody(null);
+            return;
+        }
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         GatewayException error = classify(cause, exchange.getProperty(ExchangeKeys.PROVIDER, String.class));
         if (error.type() == ErrorType.PROVIDER && error.provider() != null) {
             health.recordFailure(error.provider());
         }
-        if (error.type() == ErrorType.SERVER) {
+        if (error.status() == 500) {
             LOG.error("request {} failed: {}", exchange.getProperty(ExchangeKeys.REQUEST_ID), cause == null ? "unknown" : cause.toString(), cause);
         }
         exchange.setProperty(ExchangeKeys.ERROR, error);

@@ -6,18 +6,23 @@ import org.apache.camel.Processor;
 
 import java.util.concurrent.ThreadLocalRandom;
 
-/** First step of every API route: stamps the request id and the time the gateway received it. */
+/**
+ * First step of every API route: stamps the request id and, unless the HTTP server already did when
+ * the request arrived, the time the gateway received it.
+ */
 public final class RequestIdAssigner implements Processor {
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
     @Override
     public void process(Exchange exchange) {
-        exchange.setProperty(ExchangeKeys.RECEIVED_NANOS, System.nanoTime());
-        exchange.setProperty(ExchangeKeys.RECEIVED_AT, java.time.Instant.now());
+        if (exchange.getProperty(ExchangeKeys.RECEIVED_NANOS) == null) {
+            exchange.setProperty(ExchangeKeys.RECEIVED_NANOS, System.nanoTime());
+            exchange.setProperty(ExchangeKeys.RECEIVED_AT, java.time.Instant.now());
+        }
         exchange.setProperty(ExchangeKeys.REQUEST_ID, newId());
     }
 
-    static String newId() {
+    public static String newId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         char[] id = new char[24];
         for (int i = 0; i < id.length; i++) {
