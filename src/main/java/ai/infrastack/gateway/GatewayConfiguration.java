@@ -18,6 +18,7 @@ import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFa
 import ai.infrastack.gateway.api.ChatResponseAssembler;
 import ai.infrastack.gateway.api.ErrorResponder;
 import ai.infrastack.gateway.health.HealthReporter;
+import ai.infrastack.gateway.health.StorageStatus;
 import ai.infrastack.gateway.api.ModelsLister;
 import ai.infrastack.gateway.health.ProviderHealth;
 import ai.infrastack.gateway.api.RequestIdAssigner;
@@ -91,7 +92,8 @@ public final class GatewayConfiguration implements CamelConfiguration {
         RequestLogWriter requestLog = new RequestLogWriter(database.dataSource(),
                 Integer.parseInt(orDefault(setting.apply("gateway.request-log.buffer-size"), "100000")),
                 Integer.parseInt(orDefault(setting.apply("gateway.request-log.batch-size"), "500")),
-                Long.parseLong(orDefault(setting.apply("gateway.request-log.retry-ms"), "1000")));
+                Long.parseLong(orDefault(setting.apply("gateway.request-log.retry-ms"), "1000")),
+                Path.of(setting.apply("gateway.request-log.spill-file")));
         context.addService(closing(() -> {
             requestLog.close();
             database.close();
@@ -102,7 +104,8 @@ public final class GatewayConfiguration implements CamelConfiguration {
         ModelCatalog catalog = ModelCatalog.load(Path.of(orDefault(setting.apply("gateway.pricing-dir"), "pricing")));
         ApiKeyStore keyStore = new ApiKeyStore(database.dataSource());
         KeyRegistry keys = KeyRegistry.load(setting.apply("gateway.auth.master-key"),
-                Path.of(orDefault(setting.apply("gateway.auth.keys-file"), "keys.yaml")), keyStore);
+                Path.of(orDefault(setting.apply("gateway.auth.keys-file"), "keys.yaml")), keyStore,
+                java.time.Duration.ofMinutes(Long.parseLong(setting.apply("gateway.auth.last-known-good-minutes"))));
         WireTranslators translators = WireTranslators.discover();
         ProviderTargets targets = new ProviderTargets(setting, sandboxMode, sandboxRef == null ? null : sandboxRef::baseUrlFor);
         ProviderHealth health = new ProviderHealth();
@@ -120,7 +123,10 @@ public final class GatewayConfiguration implements CamelConfiguration {
         // camel-micrometer's route metrics land in the same registry as ours.
         r.bind(MicrometerConstants.METRICS_REGISTRY_NAME, metrics.registry());
         context.addRoutePolicyFactory(new MicrometerRoutePolicyFactory());
-        r.bind("usageRecorder", new UsageRecorder(requestLog));
+        UsageRecorder usageRecorder = new UsageRecorder(requestLog);
+        metrics.gaugeCounter("unified_unauthenticated_requests", "Requests refused for a missing or unknown API key",
+                usageRecorder::unauthenticated);
+        r.bind("usageRecorder", usageRecorder);
         r.bind("metricsRecorder", new MetricsRecorder(metrics));
         r.bind("metricsScraper", new MetricsScraper(metrics,
                 Boolean.parseBoolean(orDefault(setting.apply("gateway.metrics.enabled"), "true"))));
@@ -147,7 +153,9 @@ public final class GatewayConfiguration implements CamelConfiguration {
                 Boolean.parseBoolean(orDefault(setting.apply("gateway.access-log.enabled"), "true"))));
         r.bind("modelsLister", new ModelsLister(catalog, mapper));
         r.bind("healthReporter", new HealthReporter(catalog, health, mapper,
-                orDefault(setting.apply("gateway.version"), "1.0.0"), sandboxMode));
+                orDefault(setting.apply("gateway.version"), "1.0.0"), sandboxMode,
+                () -> new StorageStatus(requestLog.databaseUp(), database.embedded() ? "h2" : "postgresql",
+                        requestLog.pending(), requestLog.spilled(), requestLog.dropped())));
         r.bind("catalogReloader", new CatalogReloader(catalog));
     }
 

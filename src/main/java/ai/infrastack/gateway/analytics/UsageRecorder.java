@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.analytics;
 
+import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.core.Latency;
@@ -22,14 +23,30 @@ import java.time.Instant;
 public final class UsageRecorder implements Processor {
     /** Exchange property holding the row, so later wire-tap steps reuse it. */
     public static final String RECORD = "gatewayRequestRecord";
+    /** Exchange property set (true) on a request refused for its key: the later steps skip it. */
+    public static final String UNAUTHENTICATED = "gatewayUnauthenticated";
     private final RequestLogWriter writer;
+
+    private final java.util.concurrent.atomic.LongAdder unauthenticated = new java.util.concurrent.atomic.LongAdder();
 
     public UsageRecorder(RequestLogWriter writer) {
         this.writer = writer;
     }
 
+    /** Requests refused for a missing or unknown key: counted, never written row by row. */
+    public long unauthenticated() {
+        return unauthenticated.sum();
+    }
+
     @Override
     public void process(Exchange exchange) {
+        GatewayException error = exchange.getProperty(ExchangeKeys.ERROR, GatewayException.class);
+        if (error != null && error.type() == ErrorType.AUTHENTICATION && exchange.getProperty(ExchangeKeys.CALLER) == null) {
+            // Anyone can send these: a row (and an access-log line) each would let them grow the table.
+            unauthenticated.increment();
+            exchange.setProperty(UNAUTHENTICATED, true);
+            return;
+        }
         RequestRecord record = record(exchange);
         exchange.setProperty(RECORD, record);
         writer.offer(record);

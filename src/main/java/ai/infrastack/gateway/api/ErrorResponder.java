@@ -75,7 +75,9 @@ public final class ErrorResponder implements Processor {
             }
             if (t instanceof ConnectException || t instanceof UnknownHostException
                     || t.getClass().getSimpleName().contains("NoHttpResponse")) {
-                return GatewayException.of(ErrorType.PROVIDER, "The upstream provider could not be reached: " + t.getMessage())
+                // The host and port stay in the log: they describe the gateway's network, not the call.
+                LOG.warn("Provider {} could not be reached: {}", provider, t.getMessage());
+                return GatewayException.of(ErrorType.PROVIDER, "The upstream provider could not be reached")
                         .status(502).provider(provider).code("upstream_unreachable").build();
             }
         }

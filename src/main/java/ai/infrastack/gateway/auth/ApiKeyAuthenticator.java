@@ -5,10 +5,14 @@ import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.GatewayException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
 /**
- * Pipeline step: requires {@code Authorization: Bearer <key>} and resolves the caller. The header
- * is removed from the message at once so no later step (or log) can see the secret.
+ * Pipeline step: requires {@code Authorization: Bearer <key>} and resolves the caller. The key is
+ * read from the HTTP request's own headers: platform-http also copies query parameters into the
+ * message headers, and a key in a URL ends up in proxy and access logs, so
+ * {@code ?Authorization=Bearer …} must not authenticate. The header is removed from the message at
+ * once so no later step (or log) can see the secret.
  */
 public final class ApiKeyAuthenticator implements Processor {
     private final KeyRegistry keys;
@@ -19,7 +23,9 @@ public final class ApiKeyAuthenticator implements Processor {
 
     @Override
     public void process(Exchange exchange) {
-        String header = exchange.getMessage().getHeader("Authorization", String.class);
+        String header = exchange.getIn() instanceof HttpMessage http
+                ? http.getRequest().getHeader("Authorization")
+                : exchange.getMessage().getHeader("Authorization", String.class);
         exchange.getMessage().removeHeader("Authorization");
         if (header == null || header.isBlank()) {
             throw unauthenticated("Missing API key: send 'Authorization: Bearer <key>'");

@@ -165,8 +165,25 @@ public final class ApiKeyStore {
         return HexFormat.of().formatHex(KeyRegistry.sha256(secret));
     }
 
+    private static final String SECRET_PREFIX = "sk-gw-";
+    private static final int SECRET_RANDOM = 40;
+
     private static String newSecret() {
-        return "sk-gw-" + random(40);
+        return SECRET_PREFIX + random(SECRET_RANDOM);
+    }
+
+    /** Whether a presented key has the shape of a secret this store issues (and so is worth a lookup). */
+    static boolean couldBeIssued(String key) {
+        if (key.length() != SECRET_PREFIX.length() + SECRET_RANDOM || !key.startsWith(SECRET_PREFIX)) {
+            return false;
+        }
+        for (int i = SECRET_PREFIX.length(); i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Enough of the secret to recognise it in a list, not enough to use it. */

@@ -45,19 +45,33 @@ public final class KeyRegistry {
     /** Database keys by hash, for at most a second, so a revoked key is refused within one. */
     private final Cache<String, Optional<StoredKey>> recent = Caffeine.newBuilder()
             .expireAfterWrite(Duration.ofSeconds(1)).maximumSize(100_000).build();
+    /**
+     * Database keys verified lately, by hash: used only while the database cannot be reached, so a
+     * flapping database does not lock out callers it vouched for minutes ago. An entry lasts that
+     * long after its last verification; a lookup that finds the key revoked or gone removes it.
+     */
+    private final Cache<String, StoredKey> lastKnownGood;
+    private volatile boolean storeDown;
+    private volatile long nextProbeNanos = System.nanoTime();
+    private static final long PROBE_INTERVAL_NANOS = 1_000_000_000L;
 
-    KeyRegistry(byte[] masterHash, Map<String, Caller> byHash, ApiKeyStore store) {
+    KeyRegistry(byte[] masterHash, Map<String, Caller> byHash, ApiKeyStore store, Duration lastKnownGoodFor) {
         this.masterHash = masterHash;
         this.byHash = Map.copyOf(byHash);
         this.store = store;
+        this.lastKnownGood = Caffeine.newBuilder().expireAfterWrite(lastKnownGoodFor).maximumSize(100_000).build();
     }
 
     public static KeyRegistry load(String masterKey, Path keysFile) {
-        return load(masterKey, keysFile, null);
+        return load(masterKey, keysFile, null, Duration.ZERO);
     }
 
-    /** The master key, the bootstrap keys file, then (when given) the keys in the database. */
-    public static KeyRegistry load(String masterKey, Path keysFile, ApiKeyStore store) {
+    /**
+     * The master key, the bootstrap keys file, then (when given) the keys in the database, each of
+     * which keeps working for {@code lastKnownGoodFor} after its last check while the database is
+     * unreachable.
+     */
+    public static KeyRegistry load(String masterKey, Path keysFile, ApiKeyStore store, Duration lastKnownGoodFor) {
         byte[] master = masterKey == null || masterKey.isBlank() ? null : sha256(masterKey);
         Map<String, Caller> keys = new HashMap<>();
         if (keysFile != null && Files.isRegularFile(keysFile)) {
@@ -83,7 +97,7 @@ public final class KeyRegistry {
         if (master == null && keys.isEmpty() && store == null) {
             LOG.warn("No GATEWAY_MASTER_KEY and no keys file: every /api/v1 request will be refused with 401");
         }
-        return new KeyRegistry(master, keys, store);
+        return new KeyRegistry(master, keys, store, lastKnownGoodFor);
     }
 
     public Optional<Caller> find(String presentedKey) {
@@ -96,6 +110,10 @@ public final class KeyRegistry {
         if (fromFile != null || store == null) {
             return Optional.ofNullable(fromFile);
         }
+        if (!ApiKeyStore.couldBeIssued(presentedKey)) {
+            // Not the shape of a key the database issues: no lookup, so made-up keys cost nothing.
+            return Optional.empty();
+        }
         Instant now = Instant.now();
         return recent.get(hex, this::lookUp).filter(k -> k.usableAt(now)).map(StoredKey::caller);
     }
@@ -103,15 +121,48 @@ public final class KeyRegistry {
     /** Forgets cached database keys, after this instance revoked or rotated one. */
     public void forgetCached() {
         recent.invalidateAll();
+        lastKnownGood.invalidateAll();
     }
 
     private Optional<StoredKey> lookUp(String hex) {
-        try {
-            return store.findBySecretHash(hex);
-        } catch (SQLException e) {
-            throw GatewayException.of(ErrorType.SERVER, "API keys cannot be checked right now; try again shortly")
-                    .status(503).code("key_store_unavailable").build();
+        long now = System.nanoTime();
+        long probeAt = nextProbeNanos;
+        if (storeDown && now - probeAt < 0) {
+            // While the database is down, one lookup a second finds out whether it is back; the
+            // others do not wait for its connection timeout.
+            return fallback(hex);
         }
+        nextProbeNanos = now + PROBE_INTERVAL_NANOS;
+        Optional<StoredKey> found;
+        try {
+            found = store.findBySecretHash(hex);
+        } catch (SQLException e) {
+            if (!storeDown) {
+                storeDown = true;
+                LOG.warn("API key database unreachable ({}): keys verified lately keep working for a while", e.getMessage());
+            }
+            return fallback(hex);
+        }
+        if (storeDown) {
+            storeDown = false;
+            LOG.info("API key database reachable again");
+        }
+        // What the database says wins: a revoked, expired or unknown key leaves the fallback.
+        if (found.isPresent() && found.get().usableAt(Instant.now())) {
+            lastKnownGood.put(hex, found.get());
+        } else {
+            lastKnownGood.invalidate(hex);
+        }
+        return found;
+    }
+
+    private Optional<StoredKey> fallback(String hex) {
+        StoredKey known = lastKnownGood.getIfPresent(hex);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        throw GatewayException.of(ErrorType.SERVER, "API keys cannot be checked right now; try again shortly")
+                .status(503).code("key_store_unavailable").build();
     }
 
     private static String textOrNull(JsonNode node, String field) {

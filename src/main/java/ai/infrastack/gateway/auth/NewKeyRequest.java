@@ -31,6 +31,7 @@ final class NewKeyRequest {
     /** Column widths of api_keys (V1 migration). */
     private static final int MAX_TEXT = 200;
     private static final int MAX_MODELS_TEXT = 4000;
+    private static final int MAX_YEARS_AHEAD = 100;
 
     private final ObjectMapper mapper;
 
@@ -194,6 +195,11 @@ final class NewKeyRequest {
         }
         if (!at.isAfter(now)) {
             throw GatewayException.invalid("expires_at", "'expires_at' must be in the future, got " + at);
+        }
+        // Far-future instants parse, but overflow the database's timestamp (a negative year).
+        if (at.isAfter(now.atOffset(java.time.ZoneOffset.UTC).plusYears(MAX_YEARS_AHEAD).toInstant())) {
+            throw GatewayException.invalid("expires_at", "'expires_at' must be at most " + MAX_YEARS_AHEAD
+                    + " years ahead, got " + at);
         }
         return at;
     }

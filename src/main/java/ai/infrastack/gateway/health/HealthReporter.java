@@ -10,10 +10,13 @@ import org.apache.camel.Processor;
 
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 
 /**
- * {@code GET /api/v1/health}: status, version, uptime and one entry per provider of the catalog.
- * In sandbox mode it says so, because answers then come from the simulator, not from vendors.
+ * {@code GET /api/v1/health}: status, version, uptime, one entry per provider of the catalog, the
+ * database and the request log's backlog. It is served on the event loop, so it reads only what
+ * others keep up to date and never waits for the database. In sandbox mode it says so, because
+ * answers then come from the simulator, not from vendors.
  */
 public final class HealthReporter implements Processor {
     private final ModelCatalog catalog;
@@ -21,9 +24,12 @@ public final class HealthReporter implements Processor {
     private final ObjectMapper mapper;
     private final String version;
     private final boolean sandbox;
+    private final Supplier<StorageStatus> storage;
     private final long startedNanos = System.nanoTime();
 
-    public HealthReporter(ModelCatalog catalog, ProviderHealth health, ObjectMapper mapper, String version, boolean sandbox) {
+    public HealthReporter(ModelCatalog catalog, ProviderHealth health, ObjectMapper mapper, String version, boolean sandbox,
+                          Supplier<StorageStatus> storage) {
+        this.storage = storage;
         this.catalog = catalog;
         this.health = health;
         this.mapper = mapper;
@@ -38,7 +44,8 @@ public final class HealthReporter implements Processor {
             providers.add(m.provider());
         }
         Map<String, Object[]> snapshot = health.snapshot(providers);
-        boolean degraded = snapshot.values().stream().anyMatch(s -> "degraded".equals(s[0]));
+        StorageStatus store = storage.get();
+        boolean degraded = !store.databaseUp() || snapshot.values().stream().anyMatch(s -> "degraded".equals(s[0]));
         ObjectNode root = mapper.createObjectNode();
         root.put("status", degraded ? "degraded" : "healthy");
         root.put("version", version);
@@ -57,6 +64,13 @@ public final class HealthReporter implements Processor {
                 p.put("latency_ms", (Long) s[1]);
             }
         });
+        ObjectNode db = root.putObject("database");
+        db.put("status", store.databaseUp() ? "up" : "down");
+        db.put("engine", store.engine());
+        ObjectNode log = root.putObject("request_log");
+        log.put("buffered", store.buffered());
+        log.put("spilled", store.spilled());
+        log.put("dropped", store.dropped());
         ResponseHeaders.reset(exchange, 200);
         exchange.getMessage().setBody(mapper.writeValueAsBytes(root));
     }

@@ -3,13 +3,33 @@ package ai.infrastack.gateway.provider;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * One mapping from an upstream HTTP status to the gateway's error, shared by every wire format so
- * that all providers fail the same way. The upstream's message and status are preserved.
+ * that all providers fail the same way. The upstream's status is kept; its message is summarised
+ * for the client: the vendor's own reason where it explains a refusal of the request (400, 404,
+ * 413, 422, 429), a generic sentence where it is about the gateway's credentials (401, 403) or a
+ * vendor failure (5xx) — never a credential, a host or raw HTML. The full text, credentials
+ * masked, goes to the log.
  */
 public final class UpstreamErrors {
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamErrors.class);
+    /** Things that look like credentials: sk-…/key-… tokens, Bearer values, long opaque strings. */
+    private static final Pattern CREDENTIAL = Pattern.compile(
+            "(?i)(bearer\\s+\\S+|\\b(sk|pk|rk|key|api[_-]?key|AIza)[-_A-Za-z0-9]{6,}|\\b[A-Za-z0-9_\\-]{32,}\\b)");
+    private static final Pattern URL = Pattern.compile("(?i)\\b(https?|wss?)://\\S+");
+    /** IP addresses, localhost, host:port, and domain names under the usual suffixes. */
+    private static final Pattern HOST_PORT = Pattern.compile("(?i)\\b\\d{1,3}(\\.\\d{1,3}){3}(:\\d+)?\\b|\\blocalhost(:\\d+)?\\b"
+            + "|\\b[a-z0-9-]+(\\.[a-z0-9-]+)*:\\d{2,5}\\b"
+            + "|\\b([a-z0-9-]+\\.)+(com|net|org|io|ai|dev|cloud|internal|local|co|us|eu)\\b");
+    private static final Pattern HTML = Pattern.compile("(?is)<\\s*(!doctype|html|head|body|title|h1|div|p|center)\\b");
+    private static final int MAX_MESSAGE = 500;
+
     private UpstreamErrors() {}
 
     public static GatewayException map(int status, String message, String code, String provider, Map<String, String> headers) {
@@ -23,7 +43,7 @@ public final class UpstreamErrors {
      */
     public static GatewayException map(int status, int upstreamStatus, String message, String code, String provider,
                                        Map<String, String> headers) {
-        String text = (message == null || message.isBlank()) ? "The upstream provider answered HTTP " + upstreamStatus : message;
+        String text = forClient(status, upstreamStatus, message, provider);
         GatewayException.Builder b;
         if (status == 429) {
             b = GatewayException.of(ErrorType.RATE_LIMIT, text).status(429).code(code == null ? "upstream_rate_limited" : code);
@@ -46,5 +66,26 @@ public final class UpstreamErrors {
             b = GatewayException.of(ErrorType.PROVIDER, text).status(502).code(code == null ? "upstream_error" : code);
         }
         return b.provider(provider).upstreamStatus(upstreamStatus).build();
+    }
+
+    /** What the client is told of an upstream error; the log gets the vendor's text, credentials masked. */
+    static String forClient(int status, int upstreamStatus, String message, String provider) {
+        String masked = message == null ? "" : CREDENTIAL.matcher(message).replaceAll("[redacted]");
+        if (!masked.isBlank()) {
+            LOG.info("Provider {} answered HTTP {}: {}", provider, upstreamStatus,
+                    masked.length() > 2000 ? masked.substring(0, 2000) + "…" : masked);
+        }
+        if (status == 401 || status == 403) {
+            return "The provider refused the gateway's credentials for " + provider + " (HTTP " + upstreamStatus
+                    + "); the gateway's operator must check its provider key";
+        }
+        if (status >= 500 || status == 402) {
+            return "The provider " + provider + " failed to answer (HTTP " + upstreamStatus + ")";
+        }
+        if (masked.isBlank() || HTML.matcher(masked).find()) {
+            return "The provider " + provider + " refused the request (HTTP " + upstreamStatus + ")";
+        }
+        String text = HOST_PORT.matcher(URL.matcher(masked).replaceAll("[url]")).replaceAll("[host]");
+        return text.length() > MAX_MESSAGE ? text.substring(0, MAX_MESSAGE) + "…" : text;
     }
 }

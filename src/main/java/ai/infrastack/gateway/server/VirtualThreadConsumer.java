@@ -3,6 +3,8 @@ package ai.infrastack.gateway.server;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ClientLink;
 import ai.infrastack.gateway.core.ExchangeKeys;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -78,24 +80,43 @@ final class VirtualThreadConsumer extends VertxPlatformHttpConsumer {
                 return;
             }
             if (onEventLoop) {
-                serve(exchange, ctx, null);
+                if (process(exchange, ctx, null)) {
+                    respond(exchange, ctx);
+                }
             } else {
-                requestThreads.execute(() -> serve(exchange, ctx, link));
+                Context eventLoop = Vertx.currentContext();
+                requestThreads.execute(() -> {
+                    if (process(exchange, ctx, link)) {
+                        // Back on the connection's event loop, where Vert.x expects its response
+                        // to be written: a task on the loop, not a worker hop.
+                        eventLoop.runOnContext(v -> respond(exchange, ctx));
+                    }
+                });
             }
         });
     }
 
-    private void serve(Exchange exchange, RoutingContext ctx, ClientLink link) {
+    /** Runs the route; false when it failed in a way already answered. */
+    private boolean process(Exchange exchange, RoutingContext ctx, ClientLink link) {
         ClientLink.bind(link);
         try {
             createUoW(exchange);
             getProcessor().process(exchange);
+            return true;
+        } catch (Throwable t) {
+            fail(exchange, ctx, t);
+            return false;
+        } finally {
+            ClientLink.bind(null);
+        }
+    }
+
+    private void respond(Exchange exchange, RoutingContext ctx) {
+        try {
             write(ctx.response(), exchange);
             done(exchange);
         } catch (Throwable t) {
             fail(exchange, ctx, t);
-        } finally {
-            ClientLink.bind(null);
         }
     }
 

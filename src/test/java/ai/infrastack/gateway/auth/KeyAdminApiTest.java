@@ -98,6 +98,9 @@ class KeyAdminApiTest {
         cases.put("{\"expires_at\": \"2030-01-01\"}", "expires_at");
         cases.put("{\"expires_at\": 1893456000}", "expires_at");
         cases.put("{\"expires_at\": \"2001-01-01T00:00:00Z\"}", "expires_at");
+        // far-future instants would overflow the database's timestamp to a negative year
+        cases.put("{\"expires_at\": \"+999999-01-01T00:00:00Z\"}", "expires_at");
+        cases.put("{\"expires_at\": \"3000-01-01T00:00:00Z\"}", "expires_at");
         cases.put("{\"expiry\": \"2099-01-01T00:00:00Z\"}", "expiry");
 
         int keysBefore = json(gateway.get("/keys", MASTER)).path("data").size();

@@ -45,6 +45,8 @@ public final class RunningGateway implements AutoCloseable {
         props.put("gateway.sandbox", "true");
         // A fresh in-memory database per gateway unless the test names one.
         props.put("gateway.database.url", TestDatabases.freshH2());
+        // A spill file of its own: rows spilled by one test's outage must not land in another's database.
+        props.put("gateway.request-log.spill-file", spillFile());
         props.putAll(overrides);
         Main main = GatewayApplication.create();
         props.forEach(main::addOverrideProperty);
@@ -114,6 +116,16 @@ public final class RunningGateway implements AutoCloseable {
         try {
             main.stop();
         } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String spillFile() {
+        try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("gateway-spill");
+            dir.toFile().deleteOnExit();
+            return dir.resolve("request-log.spill").toString();
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
