@@ -26,6 +26,7 @@ public final class GatewayMetrics {
     private static final String NONE = "none";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final java.util.List<Supplier<Number>> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public GatewayMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -42,6 +43,9 @@ public final class GatewayMetrics {
 
     /** Counts a value that another component keeps, e.g. request-log rows lost. */
     public void gaugeCounter(String name, String description, Supplier<Number> value) {
+        // Micrometer holds the source weakly: without this reference a method reference passed in
+        // would be collected and the counter would read NaN from the next GC on.
+        sources.add(value);
         FunctionCounter.builder(name, value, v -> v.get().doubleValue()).description(description).register(registry);
     }
 
