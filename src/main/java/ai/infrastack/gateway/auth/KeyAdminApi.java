@@ -78,7 +78,7 @@ public final class KeyAdminApi {
     public void revoke(Exchange exchange) {
         String id = id(exchange);
         StoredKey key = database(() -> store.revoke(id)).orElseThrow(() -> notFound(id));
-        registry.forgetCached();
+        registry.forget(id);
         LOG.info("API key {} revoked", id);
         respond(exchange, 200, render(key, Instant.now()));
     }
@@ -94,7 +94,7 @@ public final class KeyAdminApi {
                             "The API key '" + existing.id() + "' is revoked and cannot be rotated; create a new key")
                     .param("id").code("key_revoked").build();
         }
-        registry.forgetCached();
+        registry.forget(id);
         LOG.info("API key {} rotated", id);
         respondWithSecret(exchange, 200, rotated.get());
     }

@@ -118,10 +118,10 @@ public final class KeyRegistry {
         return recent.get(hex, this::lookUp).filter(k -> k.usableAt(now)).map(StoredKey::caller);
     }
 
-    /** Forgets cached database keys, after this instance revoked or rotated one. */
-    public void forgetCached() {
+    /** Forgets what is cached of a database key, after this instance revoked or rotated it. */
+    public void forget(String keyId) {
         recent.invalidateAll();
-        lastKnownGood.invalidateAll();
+        lastKnownGood.asMap().values().removeIf(k -> k.id().equals(keyId));
     }
 
     private Optional<StoredKey> lookUp(String hex) {
