@@ -93,7 +93,7 @@ public final class GatewayConfiguration implements CamelConfiguration {
                 Integer.parseInt(orDefault(setting.apply("gateway.request-log.buffer-size"), "100000")),
                 Integer.parseInt(orDefault(setting.apply("gateway.request-log.batch-size"), "500")),
                 Long.parseLong(orDefault(setting.apply("gateway.request-log.retry-ms"), "1000")),
-                Path.of(setting.apply("gateway.request-log.spill-file")));
+                Path.of(setting.apply("gateway.request-log.journal-dir")));
         context.addService(closing(() -> {
             requestLog.close();
             database.close();

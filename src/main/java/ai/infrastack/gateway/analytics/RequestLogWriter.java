@@ -4,36 +4,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
-import java.io.IOException;
-import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Writes request-log rows in batches on its own thread, off the request path. {@link #offer} never
- * waits for the database: rows wait in a bounded memory buffer and are written in batches. While
- * the database is down, and whenever the buffer is full, rows go to a local append-only
- * {@link SpillFile} instead, so a crash loses none; they are replayed once the database answers
- * (at the latest at the next start). Only a row that can reach neither is dropped, counted and
- * logged. {@link #close} flushes.
+ * Writes request-log rows in batches on its own thread, off the request path: {@link #offer} never
+ * waits for the database. With a journal ({@link RequestJournal}) every row is first appended to a
+ * local owner-only file, before the request's answer is written, and waits in memory for the next
+ * batch; a batch written to the database deletes its journal segment. While the database is down
+ * rows wait only in the journal, and a crash at any moment loses none: what the database did not
+ * get is replayed when it answers again, at the latest at the next start. Without a journal, rows
+ * wait in a bounded memory buffer. A row that can be kept nowhere is dropped, counted and logged.
+ * {@link #close} flushes.
  */
 public final class RequestLogWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestLogWriter.class);
-    // ON CONFLICT DO NOTHING makes a retried batch harmless: a row is written once.
+    // ON CONFLICT DO NOTHING makes a retried batch (or a replayed journal segment) harmless.
     private static final String INSERT = "INSERT INTO request_log (request_id, created_at, key_id, user_id, project_id,"
             + " tracking_id, requested_model, served_model, provider, status, error_type, prompt_tokens,"
             + " completion_tokens, cached_tokens, input_cost, output_cost, total_cost, latency_ms, ttfb_ms, cache_hit,"
             + " fallback_used, routing_strategy, streamed)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+    private static final long IDLE_CHECK_NANOS = 5_000_000_000L;
 
     private final DataSource dataSource;
     private final BlockingQueue<RequestRecord> buffer;
@@ -41,31 +47,43 @@ public final class RequestLogWriter implements AutoCloseable {
     private final long retryDelayMs;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
-    private final SpillFile spill;
+    private final RequestJournal journal;
+    /** Held while a row goes to the journal and the buffer, and while the writer seals and drains. */
+    private final ReentrantLock stage = new ReentrantLock();
+    /** Sealed journal segments whose rows the database has not confirmed, oldest first. */
+    private final Deque<Path> unconfirmed = new ArrayDeque<>();
+    private final AtomicLong unconfirmedRows = new AtomicLong();
+    private boolean overflowed;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean databaseDown;
     private volatile long lastContactNanos = System.nanoTime();
-    private static final long IDLE_CHECK_NANOS = 5_000_000_000L;
 
     /** Memory buffer only: rows wait there while the database is down, and a full buffer drops. */
     public RequestLogWriter(DataSource dataSource, int capacity, int batchSize, long retryDelayMs) {
         this(dataSource, capacity, batchSize, retryDelayMs, null);
     }
 
-    /** With rows the database cannot take spilled to {@code spillFile} (created owner-only). */
-    public RequestLogWriter(DataSource dataSource, int capacity, int batchSize, long retryDelayMs, Path spillFile) {
+    /** With every row journaled in {@code journalDir} (created owner-only) before it is accepted. */
+    public RequestLogWriter(DataSource dataSource, int capacity, int batchSize, long retryDelayMs, Path journalDir) {
         this.dataSource = dataSource;
         this.buffer = new ArrayBlockingQueue<>(capacity);
         this.batchSize = batchSize;
         this.retryDelayMs = retryDelayMs;
         try {
-            this.spill = spillFile == null ? null : new SpillFile(spillFile);
+            this.journal = journalDir == null ? null : new RequestJournal(journalDir);
+            if (journal != null) {
+                for (Path left : journal.leftOver()) {
+                    unconfirmed.add(left);
+                    unconfirmedRows.addAndGet(RequestJournal.rows(left));
+                }
+            }
         } catch (IOException e) {
-            throw new IllegalStateException("Cannot use the request-log spill file " + spillFile + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Cannot use the request-log journal " + journalDir + ": " + e.getMessage(), e);
         }
-        if (spill != null && spill.rows() > 0) {
-            LOG.warn("{} request-log row(s) spilled by an earlier run wait in {}; replaying them", spill.rows(), spillFile);
+        if (unconfirmedRows.get() > 0) {
+            LOG.warn("{} request-log row(s) journaled by an earlier run are not in the database yet; writing them",
+                    unconfirmedRows.get());
         }
         this.thread = new Thread(this::run, "request-log-writer");
         this.thread.setDaemon(true);
@@ -73,32 +91,36 @@ public final class RequestLogWriter implements AutoCloseable {
     }
 
     /**
-     * Queues a row. Never waits for the database: while it is down the row is appended to the
-     * spill file before this returns; otherwise it waits in memory (or spills when memory is
-     * full). Returns false, and counts the loss, only when the row could be kept nowhere.
+     * Accepts a row. With a journal, the row is on disk when this returns, whatever the database
+     * does. Never waits for the database. Returns false, and counts the loss, only when the row
+     * could be kept nowhere.
      */
     public boolean offer(RequestRecord record) {
-        if (spill != null && databaseDown) {
-            return spill(List.of(record));
+        if (journal == null) {
+            if (buffer.offer(record)) {
+                return true;
+            }
+            lost(1);
+            return false;
         }
-        if (buffer.offer(record)) {
-            return true;
-        }
-        if (spill != null) {
-            return spill(List.of(record));
-        }
-        lost(1);
-        return false;
-    }
-
-    private boolean spill(List<RequestRecord> records) {
+        stage.lock();
         try {
-            spill.append(records);
+            journal.append(record);
+            // While the database is down the journal alone holds rows; a full buffer leaves the row
+            // in its segment, which is then replayed rather than deleted.
+            if (databaseDown || !buffer.offer(record)) {
+                overflowed = true;
+            }
             return true;
         } catch (IOException e) {
-            LOG.error("Request log spill file unwritable: {}", e.getMessage());
-            lost(records.size());
+            LOG.error("Request log journal unwritable ({}); keeping the row in memory only", e.getMessage());
+            if (buffer.offer(record)) {
+                return true;
+            }
+            lost(1);
             return false;
+        } finally {
+            stage.unlock();
         }
     }
 
@@ -109,16 +131,6 @@ public final class RequestLogWriter implements AutoCloseable {
         }
     }
 
-    /** Rows waiting in the spill file for the database. */
-    public long spilled() {
-        return spill == null ? 0 : spill.rows();
-    }
-
-    /** Whether the last attempt to reach the database (a write, or an idle check) succeeded. */
-    public boolean databaseUp() {
-        return !databaseDown;
-    }
-
     public long written() {
         return written.get();
     }
@@ -127,43 +139,75 @@ public final class RequestLogWriter implements AutoCloseable {
         return dropped.get();
     }
 
+    /** Rows waiting in memory for the next batch. */
     public int pending() {
         return buffer.size();
     }
 
+    /** Rows on disk that the database has not taken yet (it was down, or an earlier run died). */
+    public long spilled() {
+        return unconfirmedRows.get();
+    }
+
+    /** Whether the last attempt to reach the database (a write, or an idle check) succeeded. */
+    public boolean databaseUp() {
+        return !databaseDown;
+    }
+
     private void run() {
         List<RequestRecord> batch = new ArrayList<>(batchSize);
-        boolean replayed = spill == null;
-        while (running || !buffer.isEmpty() || !batch.isEmpty()) {
+        while (true) {
+            Path segment = null;
             try {
-                if (!replayed || databaseDown) {
-                    if (databaseDown) {
-                        sleep(retryDelayMs);
-                    }
-                    replaySpilled();
-                    replayed = true;
+                if (!unconfirmed.isEmpty()) {
+                    replayUnconfirmed();
                 }
+                boolean replaySegment;
                 if (batch.isEmpty()) {
                     RequestRecord first = buffer.poll(100, TimeUnit.MILLISECONDS);
-                    if (first == null) {
-                        checkWhenIdle();
+                    stage.lock();
+                    try {
+                        if (first != null) {
+                            batch.add(first);
+                        }
+                        // With a journal the batch is the whole sealed segment; without one the
+                        // writer holds at most a batch, the rest waits in the bounded buffer.
+                        buffer.drainTo(batch, journal == null ? batchSize - batch.size() : Integer.MAX_VALUE);
+                        segment = journal == null ? null : journal.seal();
+                        replaySegment = overflowed;
+                        overflowed = false;
+                    } finally {
+                        stage.unlock();
+                    }
+                    if (replaySegment && segment != null) {
+                        // Some of its rows are not in memory: the segment itself is what to write.
+                        batch.clear();
+                        confirmLater(segment);
                         continue;
                     }
-                    batch.add(first);
-                    buffer.drainTo(batch, batchSize - 1);
                 }
-                write(batch);
-                written.addAndGet(batch.size());
+                if (batch.isEmpty()) {
+                    if (!running) {
+                        return;
+                    }
+                    checkWhenIdle();
+                    continue;
+                }
+                writeAll(batch);
                 batch.clear();
+                if (segment != null) {
+                    journal.delete(segment);
+                }
                 reachable();
             } catch (SQLException | IOException e) {
                 unreachable(e);
-                if (spill != null) {
-                    // Onto disk at once: a crash while the database is down must not lose them.
-                    buffer.drainTo(batch);
-                    if (spill(batch)) {
-                        batch.clear();
+                if (journal != null) {
+                    // The rows are in the journal: retried from there, not from memory.
+                    batch.clear();
+                    if (segment != null) {
+                        confirmLater(segment);
                     }
+                    sealUnwrittenSegmentsAfterFailure();
                 }
                 if (!running) {
                     if (!batch.isEmpty() || !buffer.isEmpty()) {
@@ -172,6 +216,7 @@ public final class RequestLogWriter implements AutoCloseable {
                     }
                     return;
                 }
+                sleep(retryDelayMs);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 running = false;
@@ -179,31 +224,60 @@ public final class RequestLogWriter implements AutoCloseable {
         }
     }
 
-    /** Writes the spilled rows to the database; throws (keeping them) if it is still down. */
-    private void replaySpilled() throws IOException, SQLException {
-        if (spill == null) {
-            if (databaseDown) {
-                try (Connection c = dataSource.getConnection()) {
-                    reachable();
-                }
+    /** After a failed batch: the rows now in memory are in the open segment too; seal it for replay. */
+    private void sealUnwrittenSegmentsAfterFailure() {
+        stage.lock();
+        try {
+            buffer.clear();
+            overflowed = false;
+            Path segment = journal.seal();
+            if (segment != null) {
+                confirmLater(segment);
             }
-            return;
+        } catch (IOException e) {
+            LOG.error("Request log journal could not be sealed: {}", e.getMessage());
+        } finally {
+            stage.unlock();
         }
-        long before = spill.rows();
-        spill.replay(batchSize, rows -> {
-            write(rows);
-            written.addAndGet(rows.size());
-        });
+    }
+
+    private void confirmLater(Path segment) {
+        unconfirmed.add(segment);
+        unconfirmedRows.addAndGet(RequestJournal.rows(segment));
+    }
+
+    /** Writes the unconfirmed segments to the database, oldest first; throws, keeping the rest, if it is down. */
+    private void replayUnconfirmed() throws IOException, SQLException {
+        long replayed = 0;
+        while (!unconfirmed.isEmpty()) {
+            Path segment = unconfirmed.peek();
+            long rows = RequestJournal.rows(segment);
+            journal.replay(segment, batchSize, this::writeAll);
+            unconfirmed.poll();
+            unconfirmedRows.addAndGet(-rows);
+            replayed += rows;
+        }
         reachable();
-        if (before > 0) {
-            LOG.info("Request log: {} spilled row(s) written to the database", before - spill.rows());
+        if (replayed > 0 && LOG.isInfoEnabled()) {
+            LOG.info("Request log: {} journaled row(s) written to the database", replayed);
+        }
+    }
+
+    private void writeAll(List<RequestRecord> rows) throws SQLException {
+        for (int i = 0; i < rows.size(); i += batchSize) {
+            List<RequestRecord> chunk = rows.subList(i, Math.min(rows.size(), i + batchSize));
+            write(chunk);
+            written.addAndGet(chunk.size());
         }
     }
 
     /** With no rows to write for a while, checks the database is still there (for health). */
     private void checkWhenIdle() throws SQLException {
-        if (System.nanoTime() - lastContactNanos < IDLE_CHECK_NANOS) {
+        if (!databaseDown && System.nanoTime() - lastContactNanos < IDLE_CHECK_NANOS) {
             return;
+        }
+        if (databaseDown) {
+            sleep(retryDelayMs);
         }
         try (Connection c = dataSource.getConnection()) {
             c.isValid(2);
@@ -215,7 +289,7 @@ public final class RequestLogWriter implements AutoCloseable {
         lastContactNanos = System.nanoTime();
         if (databaseDown) {
             databaseDown = false;
-            LOG.info("Request log database is back; {} row(s) buffered", buffer.size());
+            LOG.info("Request log database is back");
         }
     }
 
@@ -223,15 +297,9 @@ public final class RequestLogWriter implements AutoCloseable {
         lastContactNanos = System.nanoTime();
         if (!databaseDown) {
             databaseDown = true;
-            LOG.error("Request log database unavailable ({}); {} rows until it returns", e.getMessage(),
-                    spill == null ? "buffering" : "spilling");
+            LOG.error("Request log database unavailable ({}); rows wait in the {} until it returns", e.getMessage(),
+                    journal == null ? "memory buffer" : "journal");
         }
-    }
-
-    private List<RequestRecord> drain() {
-        List<RequestRecord> rows = new ArrayList<>();
-        buffer.drainTo(rows);
-        return rows;
     }
 
     private void write(List<RequestRecord> batch) throws SQLException {
@@ -289,15 +357,18 @@ public final class RequestLogWriter implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!buffer.isEmpty()) {
-            if (spill != null && spill(drain())) {
-                LOG.warn("Request log closed with the database unavailable: {} row(s) kept in the spill file", spill.rows());
-            } else {
-                LOG.error("Request log closed with {} row(s) unwritten", buffer.size());
+        if (journal != null) {
+            stage.lock();
+            try {
+                journal.close();
+            } finally {
+                stage.unlock();
             }
-        }
-        if (spill != null) {
-            spill.close();
+            if (!buffer.isEmpty() || unconfirmedRows.get() > 0) {
+                LOG.warn("Request log closed with the database unavailable: the rows stay in the journal for the next start");
+            }
+        } else if (!buffer.isEmpty()) {
+            LOG.error("Request log closed with {} row(s) unwritten", buffer.size());
         }
     }
 

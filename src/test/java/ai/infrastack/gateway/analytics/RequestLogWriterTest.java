@@ -383,4 +383,44 @@ class RequestLogWriterTest {
         assertEquals(1, count(db, "request_id = 'req_twice'"));
         assertEquals(2, count(db, null));
     }
+
+    @Test
+    void journaled_rows_survive_a_database_outage_and_the_end_of_the_writer(@org.junit.jupiter.api.io.TempDir java.nio.file.Path journal)
+            throws Exception {
+        Database db = database("h2");
+        AtomicBoolean down = new AtomicBoolean(true);
+        DataSource flaky = (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class},
+                (proxy, method, args) -> {
+                    if (down.get() && method.getName().equals("getConnection")) {
+                        throw new SQLException("database down");
+                    }
+                    try {
+                        return method.invoke(db.dataSource(), args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        RequestLogWriter first = new RequestLogWriter(flaky, 100, 10, 20, journal);
+        for (RequestRecord r : rows("req_journal", 30)) {
+            assertTrue(first.offer(r), "accepted while the database is down");
+        }
+        await("the 30 rows wait in the journal", Duration.ofSeconds(5), () -> first.spilled() == 30);
+        first.close(2000);
+        assertEquals(0, count(db, null), "nothing reached the database");
+
+        down.set(false);
+        RequestLogWriter second = new RequestLogWriter(flaky, 100, 10, 20, journal);
+        toClose.add(() -> second.close(2000));
+        await("the next writer writes the journaled rows", Duration.ofSeconds(10), () -> {
+            try {
+                return count(db, "request_id LIKE 'req_journal_%'") == 30;
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+        await("the journal emptied", Duration.ofSeconds(5), () -> second.spilled() == 0);
+        try (var left = java.nio.file.Files.list(journal)) {
+            assertEquals(0, left.count(), "no segment left once written");
+        }
+    }
 }

@@ -45,8 +45,8 @@ public final class RunningGateway implements AutoCloseable {
         props.put("gateway.sandbox", "true");
         // A fresh in-memory database per gateway unless the test names one.
         props.put("gateway.database.url", TestDatabases.freshH2());
-        // A spill file of its own: rows spilled by one test's outage must not land in another's database.
-        props.put("gateway.request-log.spill-file", spillFile());
+        // A journal of its own: rows left by one test's outage must not land in another's database.
+        props.put("gateway.request-log.journal-dir", journalDir());
         props.putAll(overrides);
         Main main = GatewayApplication.create();
         props.forEach(main::addOverrideProperty);
@@ -120,11 +120,11 @@ public final class RunningGateway implements AutoCloseable {
         }
     }
 
-    private static String spillFile() {
+    private static String journalDir() {
         try {
-            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("gateway-spill");
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("gateway-journal");
             dir.toFile().deleteOnExit();
-            return dir.resolve("request-log.spill").toString();
+            return dir.resolve("request-log").toString();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

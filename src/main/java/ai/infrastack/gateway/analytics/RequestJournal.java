@@ -16,126 +16,115 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
- * Request-log rows that could not reach the database, appended one JSON line each to a local file
- * that only the gateway's user can read. A row is on disk (in the OS's page cache, which outlives
- * the process) once {@link #append} returns, so a gateway killed while the database is down loses
- * no row it had accepted; the rows are replayed into the database when it is reachable again, at
- * the latest at the next start.
- *
- * <p>Replay moves the file aside first ({@code .replaying}) so appends go on into a fresh file
- * meanwhile; the request log's inserts ignore rows already written, so a replay cut short by the
- * database going down again is simply run again.
+ * The request log's journal: every row is appended here, one JSON line, before the request's answer
+ * is written, in a folder only the gateway's user can read. A line is in the OS's page cache once
+ * {@link #append} returns, which outlives the process: a gateway killed at any moment loses no row
+ * of an answered call. Rows go in segments; the writer seals the current one, writes its rows to the
+ * database and deletes it. A segment whose rows did not reach the database (it was down; the
+ * process died) stays and is replayed — the inserts ignore rows already written, so replaying twice
+ * is harmless.
  */
-final class SpillFile {
+final class RequestJournal {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SUFFIX = ".jsonl";
 
-    private final Path file;
-    private final Path replaying;
+    private final Path dir;
     private OutputStream out;
-    private long rows;
+    private Path active;
+    private int activeRows;
+    private long sequence;
 
-    SpillFile(Path file) throws IOException {
-        this.file = file;
-        this.replaying = file.resolveSibling(file.getFileName() + ".replaying");
-        Path dir = file.toAbsolutePath().getParent();
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            ownerOnly(dir, "rwx------");
+    RequestJournal(Path dir) throws IOException {
+        this.dir = dir.toAbsolutePath().normalize();
+        if (!Files.isDirectory(this.dir)) {
+            Files.createDirectories(this.dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        rows = countLines(file) + countLines(replaying);
+        ownerOnly(this.dir, "rwx------");
     }
 
-    /** Appends rows durably (against a crash of the process); returns once they are written. */
-    synchronized void append(List<RequestRecord> records) throws IOException {
-        if (records.isEmpty()) {
-            return;
+    /** Segments left by an earlier run (or an earlier failure), oldest first: to replay. */
+    List<Path> leftOver() throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
         }
+    }
+
+    /** Appends a row and returns once it is in the OS's hands. Not thread-safe: the writer serialises calls. */
+    void append(RequestRecord r) throws IOException {
         if (out == null) {
-            boolean created = !Files.exists(file);
-            out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-            if (created) {
-                ownerOnly(file, "rw-------");
-            }
+            active = dir.resolve(String.format("request-log-%013d-%06d%s", System.currentTimeMillis(), sequence++ % 1_000_000, SUFFIX));
+            out = Files.newOutputStream(active, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            ownerOnly(active, "rw-------");
+            activeRows = 0;
         }
-        StringBuilder lines = new StringBuilder();
-        for (RequestRecord r : records) {
-            lines.append(JSON.writeValueAsString(toJson(r))).append('\n');
-        }
-        out.write(lines.toString().getBytes(StandardCharsets.UTF_8));
+        out.write((JSON.writeValueAsString(toJson(r)) + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
-        rows += records.size();
+        activeRows++;
     }
 
-    /** Rows on disk waiting for the database. */
-    synchronized long rows() {
-        return rows;
-    }
-
-    /**
-     * Hands every spilled row to {@code write} in batches, oldest first, and forgets them once all
-     * are written. A batch that fails (the database went down again) stops the replay with the
-     * rows kept.
-     */
-    void replay(int batchSize, BatchWriter write) throws IOException, java.sql.SQLException {
-        synchronized (this) {
-            if (!Files.exists(replaying)) {
-                if (!Files.exists(file)) {
-                    return;
-                }
-                if (out != null) {
-                    out.close();
-                    out = null;
-                }
-                Files.move(file, replaying);
-            }
+    /** Closes the current segment and returns it, or null when nothing was appended since the last seal. */
+    Path seal() throws IOException {
+        if (out == null) {
+            return null;
         }
+        out.close();
+        out = null;
+        Path sealed = active;
+        active = null;
+        return sealed;
+    }
+
+    int activeRows() {
+        return activeRows;
+    }
+
+    /** Writes a sealed segment's rows to the database in batches, then deletes it; throws, keeping it, on failure. */
+    void replay(Path segment, int batchSize, BatchWriter write) throws IOException, java.sql.SQLException {
         List<RequestRecord> batch = new ArrayList<>(batchSize);
-        long done = 0;
-        try (BufferedReader in = Files.newBufferedReader(replaying, StandardCharsets.UTF_8)) {
+        try (BufferedReader in = Files.newBufferedReader(segment, StandardCharsets.UTF_8)) {
             for (String line = in.readLine(); line != null; line = in.readLine()) {
-                if (line.isBlank()) {
-                    continue;
-                }
-                RequestRecord r = fromJson(line);
+                RequestRecord r = line.isBlank() ? null : fromJson(line);
                 if (r == null) {
-                    continue; // a line cut by a crash mid-write: nothing to replay
+                    continue; // the last line of a segment cut by a crash mid-write
                 }
                 batch.add(r);
                 if (batch.size() == batchSize) {
                     write.write(batch);
-                    done += batch.size();
                     batch.clear();
                 }
             }
         }
-        write.write(batch);
-        done += batch.size();
-        synchronized (this) {
-            Files.delete(replaying);
-            rows = Math.max(0, rows - done);
-            if (!Files.exists(file)) {
-                rows = 0;
-            }
+        if (!batch.isEmpty()) {
+            write.write(batch);
+        }
+        Files.deleteIfExists(segment);
+    }
+
+    static long rows(Path segment) {
+        try (var lines = Files.lines(segment, StandardCharsets.UTF_8)) {
+            return lines.filter(l -> !l.isBlank()).count();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    void delete(Path segment) throws IOException {
+        Files.deleteIfExists(segment);
+    }
+
+    void close() {
+        try {
+            seal();
+        } catch (IOException ignored) {
+            // what was written is on disk
         }
     }
 
     /** Writes one batch of rows to the database. */
     interface BatchWriter {
         void write(List<RequestRecord> batch) throws java.sql.SQLException;
-    }
-
-    synchronized void close() {
-        if (out != null) {
-            try {
-                out.close();
-            } catch (IOException ignored) {
-                // the rows written so far are on disk
-            }
-            out = null;
-        }
     }
 
     private static ObjectNode toJson(RequestRecord r) {
@@ -195,16 +184,7 @@ final class SpillFile {
         return n.hasNonNull(field) ? new BigDecimal(n.get(field).asText()) : null;
     }
 
-    private static long countLines(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return 0;
-        }
-        try (var lines = Files.lines(p, StandardCharsets.UTF_8)) {
-            return lines.filter(l -> !l.isBlank()).count();
-        }
-    }
-
-    static void ownerOnly(Path p, String permissions) {
+    private static void ownerOnly(Path p, String permissions) {
         try {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(permissions));
         } catch (UnsupportedOperationException | IOException e) {
