@@ -1,10 +1,11 @@
-package ai.infrastack.gateway.provider;
+package ai.infrastack.gateway.provider.openai;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.catalog.ModelSpec;
-import ai.infrastack.gateway.cost.Usage;
+import ai.infrastack.gateway.core.Usage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

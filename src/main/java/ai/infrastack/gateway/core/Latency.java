@@ -1,4 +1,4 @@
-package ai.infrastack.gateway.api;
+package ai.infrastack.gateway.core;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

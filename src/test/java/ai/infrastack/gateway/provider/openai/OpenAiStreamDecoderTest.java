@@ -1,14 +1,17 @@
-package ai.infrastack.gateway.streaming;
+package ai.infrastack.gateway.provider.openai;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.GatewayException;
-import ai.infrastack.gateway.cost.Usage;
-import ai.infrastack.gateway.provider.ChatResult;
-import ai.infrastack.gateway.provider.OpenAiWireTranslator;
+import ai.infrastack.gateway.support.NativeStreams;
+import ai.infrastack.gateway.streaming.SseEvent;
+import ai.infrastack.gateway.streaming.StreamDecoder;
+import ai.infrastack.gateway.streaming.StreamEvent;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.Usage;
+import ai.infrastack.gateway.core.ChatResult;
 import ai.infrastack.gateway.provider.ProviderQuirks;
-import ai.infrastack.gateway.streaming.NativeStreams.Assembled;
-import ai.infrastack.gateway.streaming.NativeStreams.Target;
-import ai.infrastack.gateway.streaming.NativeStreams.ToolCall;
+import ai.infrastack.gateway.support.NativeStreams.Assembled;
+import ai.infrastack.gateway.support.NativeStreams.Target;
+import ai.infrastack.gateway.support.NativeStreams.ToolCall;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterAll;
@@ -20,7 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.util.ArrayList;
 import java.util.List;
 
-import static ai.infrastack.gateway.streaming.NativeStreams.JSON;
+import static ai.infrastack.gateway.support.NativeStreams.JSON;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

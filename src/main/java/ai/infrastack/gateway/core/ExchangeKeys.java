@@ -1,4 +1,4 @@
-package ai.infrastack.gateway.api;
+package ai.infrastack.gateway.core;
 
 /** Names of the exchange properties that carry the canonical request state between pipeline steps. */
 public final class ExchangeKeys {

@@ -1,9 +1,13 @@
-package ai.infrastack.gateway.provider;
+package ai.infrastack.gateway.provider.gemini;
 
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.provider.OpenAiRequestParts;
+import ai.infrastack.gateway.provider.ProviderQuirks;
+import ai.infrastack.gateway.provider.UpstreamErrors;
+import ai.infrastack.gateway.provider.WireTranslator;
+import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelSpec;
-import ai.infrastack.gateway.cost.Usage;
-import ai.infrastack.gateway.streaming.GeminiStreamDecoder;
+import ai.infrastack.gateway.core.Usage;
 import ai.infrastack.gateway.streaming.StreamDecoder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

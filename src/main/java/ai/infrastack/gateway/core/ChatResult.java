@@ -1,6 +1,5 @@
-package ai.infrastack.gateway.provider;
+package ai.infrastack.gateway.core;
 
-import ai.infrastack.gateway.cost.Usage;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 
 /**

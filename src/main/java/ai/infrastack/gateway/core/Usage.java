@@ -1,4 +1,4 @@
-package ai.infrastack.gateway.cost;
+package ai.infrastack.gateway.core;
 
 /**
  * The one usage model of every path, in explicit, non-overlapping buckets. Each translator fills it

@@ -1,4 +1,4 @@
-package ai.infrastack.gateway.api;
+package ai.infrastack.gateway.core;
 
 /** The error types of the API spec, each with the HTTP status it normally travels with. */
 public enum ErrorType {

@@ -1,8 +1,12 @@
-package ai.infrastack.gateway.streaming;
+package ai.infrastack.gateway.provider.openai;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.GatewayException;
-import ai.infrastack.gateway.cost.Usage;
+import ai.infrastack.gateway.streaming.SseEvent;
+import ai.infrastack.gateway.streaming.StreamDecoder;
+import ai.infrastack.gateway.streaming.StreamEvent;
+import ai.infrastack.gateway.streaming.StreamSupport;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package ai.infrastack.gateway.api;
+package ai.infrastack.gateway.core;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package ai.infrastack.gateway.api;
+package ai.infrastack.gateway.health;
 
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,9 +1,14 @@
-package ai.infrastack.gateway.streaming;
+package ai.infrastack.gateway.support;
 
+import ai.infrastack.gateway.streaming.SseReader;
+import ai.infrastack.gateway.streaming.StreamDecoder;
+import ai.infrastack.gateway.streaming.SseEvent;
+import ai.infrastack.gateway.streaming.StreamEvent;
+import ai.infrastack.gateway.streaming.UpstreamStream;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.catalog.ModelSpec;
-import ai.infrastack.gateway.cost.Usage;
-import ai.infrastack.gateway.provider.ChatResult;
+import ai.infrastack.gateway.core.Usage;
+import ai.infrastack.gateway.core.ChatResult;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.provider.WireTranslator;
 import ai.infrastack.gateway.sandbox.SandboxUpstreams;
@@ -32,35 +37,35 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * provider's own translator ({@code toUpstream} / {@code toUpstreamStream}), POSTed over HTTP, and the
  * streamed body is run through {@link SseReader} and the translator's decoder.
  */
-final class NativeStreams implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class NativeStreams implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
     private static final ModelCatalog CATALOG = ModelCatalog.load(Path.of("pricing"));
 
-    final SandboxUpstreams sandbox = SandboxUpstreams.start(0);
+    public final SandboxUpstreams sandbox = SandboxUpstreams.start(0);
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
 
     /** One provider as the gateway would call it. */
-    record Target(String provider, WireTranslator translator, ModelSpec model, ProviderQuirks quirks) {
-        static Target of(String provider, WireTranslator translator, String modelId, ProviderQuirks quirks) {
+    public record Target(String provider, WireTranslator translator, ModelSpec model, ProviderQuirks quirks) {
+        public static Target of(String provider, WireTranslator translator, String modelId, ProviderQuirks quirks) {
             return new Target(provider, translator, CATALOG.find(modelId).orElseThrow(), quirks);
         }
     }
 
     /** What a decoded stream adds up to, as a client would reassemble it. */
-    record Assembled(List<SseEvent> raw, List<Long> arrivalNanos, List<StreamEvent> events, String text, Map<Integer, ToolCall> toolCalls,
+    public record Assembled(List<SseEvent> raw, List<Long> arrivalNanos, List<StreamEvent> events, String text, Map<Integer, ToolCall> toolCalls,
                      List<String> finishes, Usage usage, List<StreamEvent.Failure> failures, int starts, int ends) {
-        ToolCall onlyToolCall() {
+        public ToolCall onlyToolCall() {
             assertEquals(1, toolCalls.size(), "tool calls: " + toolCalls + " in " + events);
             return toolCalls.values().iterator().next();
         }
     }
 
-    static final class ToolCall {
-        String id;
-        String name;
-        final StringBuilder arguments = new StringBuilder();
-        int fragments;
+    public static final class ToolCall {
+        public String id;
+        public String name;
+        public final StringBuilder arguments = new StringBuilder();
+        public int fragments;
 
         @Override
         public String toString() {
@@ -68,7 +73,7 @@ final class NativeStreams implements AutoCloseable {
         }
     }
 
-    static ObjectNode json(String text) {
+    public static ObjectNode json(String text) {
         try {
             return (ObjectNode) JSON.readTree(text);
         } catch (JsonProcessingException e) {
@@ -77,7 +82,7 @@ final class NativeStreams implements AutoCloseable {
     }
 
     /** The non-streamed answer to the same request, through the translator. */
-    ChatResult complete(Target target, ObjectNode request) throws IOException, InterruptedException {
+    public ChatResult complete(Target target, ObjectNode request) throws IOException, InterruptedException {
         ObjectNode body = target.translator().toUpstream(request, target.model(), target.quirks(), new ArrayList<>());
         HttpResponse<String> response = http.send(post(target, target.translator().chatPath(target.model()), body),
                 HttpResponse.BodyHandlers.ofString());
@@ -86,7 +91,7 @@ final class NativeStreams implements AutoCloseable {
     }
 
     /** The streamed answer, decoded event by event. */
-    Assembled stream(Target target, ObjectNode request) throws IOException, InterruptedException {
+    public Assembled stream(Target target, ObjectNode request) throws IOException, InterruptedException {
         List<String> dropped = new ArrayList<>();
         ObjectNode body = target.translator().toUpstreamStream(request, target.model(), target.quirks(), dropped);
         HttpResponse<InputStream> response = http.send(post(target, target.translator().streamPath(target.model()), body),
@@ -110,7 +115,7 @@ final class NativeStreams implements AutoCloseable {
         return assemble(raw, arrivals, events);
     }
 
-    static Assembled assemble(List<SseEvent> raw, List<Long> arrivals, List<StreamEvent> events) {
+    public static Assembled assemble(List<SseEvent> raw, List<Long> arrivals, List<StreamEvent> events) {
         StringBuilder text = new StringBuilder();
         Map<Integer, ToolCall> calls = new TreeMap<>();
         List<String> finishes = new ArrayList<>();
@@ -162,13 +167,13 @@ final class NativeStreams implements AutoCloseable {
 
     // ---- requests ----------------------------------------------------------------------------------
 
-    static ObjectNode textRequest(String model, String userText) {
+    public static ObjectNode textRequest(String model, String userText) {
         ObjectNode request = json("{\"model\": \"" + model + "\", \"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"}]}");
         request.withArray("messages").addObject().put("role", "user").put("content", userText);
         return request;
     }
 
-    static ObjectNode toolRequest(String model) {
+    public static ObjectNode toolRequest(String model) {
         return json("""
                 {"model": "%s",
                  "messages": [{"role": "user", "content": "What is the weather in Paris, in celsius?"}],
@@ -180,18 +185,18 @@ final class NativeStreams implements AutoCloseable {
                 """.formatted(model));
     }
 
-    static String messageText(ChatResult result) {
+    public static String messageText(ChatResult result) {
         JsonNode content = result.choices().get(0).path("message").path("content");
         return content.isNull() ? "" : content.asText();
     }
 
-    static JsonNode messageToolCall(ChatResult result) {
+    public static JsonNode messageToolCall(ChatResult result) {
         JsonNode calls = result.choices().get(0).path("message").path("tool_calls");
         assertEquals(1, calls.size(), result.choices().toString());
         return calls.get(0);
     }
 
-    static String finishReason(ChatResult result) {
+    public static String finishReason(ChatResult result) {
         return result.choices().get(0).path("finish_reason").asText();
     }
 

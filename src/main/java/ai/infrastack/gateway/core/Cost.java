@@ -1,4 +1,4 @@
-package ai.infrastack.gateway.cost;
+package ai.infrastack.gateway.core;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
