@@ -43,7 +43,7 @@ public final class KafkaBroker {
         this.data = data;
     }
 
-    /** The broker of this test JVM, started on first use (4–8 s), stopped when the JVM exits. */
+    /** The broker of this test JVM, started on first use (seconds: see .ci/kafka), stopped when the JVM exits. */
     public static synchronized KafkaBroker shared() {
         if (shared == null) {
             stopOrphans();
