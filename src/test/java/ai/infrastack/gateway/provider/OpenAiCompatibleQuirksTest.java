@@ -286,12 +286,15 @@ class OpenAiCompatibleQuirksTest {
     }
 
     @Test
-    void a_target_is_resolved_once_per_provider() {
+    void a_target_is_resolved_once_per_version_of_the_provider_file() {
         Map<String, String> settings = new HashMap<>(Map.of("OPENAI_API_KEY", "first"));
         ProviderTargets t = targets(settings, false, null);
-        assertEquals("first", t.target(ProviderDeclaration.of("openai", "openai", "https://api.openai.com/v1", null)).apiKey());
+        ProviderDeclaration loaded = ProviderDeclaration.of("openai", "openai", "https://api.openai.com/v1", null);
+        assertEquals("first", t.target(loaded).apiKey());
         settings.put("OPENAI_API_KEY", "second");
-        assertEquals("first", t.target(ProviderDeclaration.of("openai", "openai", "https://api.openai.com/v1", null)).apiKey());
+        assertEquals("first", t.target(loaded).apiKey(), "not looked up again per request");
+        ProviderDeclaration reloaded = ProviderDeclaration.of("openai", "openai", "https://api.openai.com/v1", null);
+        assertEquals("second", t.target(reloaded).apiKey(), "a reloaded provider file is resolved again");
         assertEquals(List.of("openai"), List.copyOf(t.resolved().keySet()));
     }
 }
