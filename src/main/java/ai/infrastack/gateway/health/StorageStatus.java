@@ -6,4 +6,8 @@ package ai.infrastack.gateway.health;
  * database was down, and lost for want of room.
  */
 public record StorageStatus(boolean databaseUp, String engine, long buffered, long spilled, long dropped) {
+    /** Where health reads it from (bound by the request log's configuration). */
+    public interface Source {
+        StorageStatus storageStatus();
+    }
 }

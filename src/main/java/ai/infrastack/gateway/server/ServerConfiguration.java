@@ -1,5 +1,7 @@
 package ai.infrastack.gateway.server;
 
+import ai.infrastack.gateway.core.Lifecycle;
+import ai.infrastack.gateway.core.Settings;
 import ai.infrastack.gateway.metrics.GatewayMetrics;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -26,61 +28,48 @@ public final class ServerConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
-        Function<String, String> setting = name -> context.getPropertiesComponent().resolveProperty(name)
-                .filter(v -> !v.isBlank()).orElse(null);
+        Settings settings = Settings.of(context);
+        Function<String, String> setting = settings::optional;
         Registry registry = context.getRegistry();
 
-        HttpServerSettings settings = new HttpServerSettings(
-                required(setting, "camel.server.host"),
-                Integer.parseInt(required(setting, "camel.server.port")),
-                Long.parseLong(required(setting, "camel.server.max-body-size")),
-                Integer.parseInt(required(setting, "gateway.http.idle-timeout-seconds")),
-                Long.parseLong(required(setting, "gateway.http.request-read-timeout-ms")),
-                Integer.parseInt(required(setting, "gateway.http.http2-max-concurrent-streams")),
-                Integer.parseInt(required(setting, "gateway.http.accept-backlog")),
-                list(setting.apply("gateway.http.cors.allowed-origins")),
-                Integer.parseInt(required(setting, "gateway.http.cors.max-age-seconds")),
-                new LinkedHashSet<>(list(required(setting, "gateway.http.event-loop-paths"))));
-        int retryAfter = Integer.parseInt(required(setting, "gateway.admission.retry-after-seconds"));
+        HttpServerSettings server = new HttpServerSettings(
+                settings.require("camel.server.host"),
+                Integer.parseInt(settings.require("camel.server.port")),
+                Long.parseLong(settings.require("camel.server.max-body-size")),
+                Integer.parseInt(settings.require("gateway.http.idle-timeout-seconds")),
+                Long.parseLong(settings.require("gateway.http.request-read-timeout-ms")),
+                Integer.parseInt(settings.require("gateway.http.http2-max-concurrent-streams")),
+                Integer.parseInt(settings.require("gateway.http.accept-backlog")),
+                list(settings.optional("gateway.http.cors.allowed-origins")),
+                Integer.parseInt(settings.require("gateway.http.cors.max-age-seconds")),
+                new LinkedHashSet<>(list(settings.require("gateway.http.event-loop-paths"))));
+        int retryAfter = Integer.parseInt(settings.require("gateway.admission.retry-after-seconds"));
 
         GatewayMetrics metrics = registry.lookupByNameAndType("gatewayMetrics", GatewayMetrics.class);
         InFlightLimits limits = new InFlightLimits(
-                Integer.parseInt(required(setting, "gateway.admission.max-in-flight")),
-                Integer.parseInt(required(setting, "gateway.admission.max-in-flight-per-key")),
+                Integer.parseInt(settings.require("gateway.admission.max-in-flight")),
+                Integer.parseInt(settings.require("gateway.admission.max-in-flight-per-key")),
                 metrics.registry());
 
-        GatewayHttpServer server = new GatewayHttpServer(context, settings);
-        context.addService(server);
+        GatewayHttpServer httpServer = new GatewayHttpServer(context, server);
+        context.addService(httpServer);
         // One virtual thread per request: no pool to size, no queue to wait in.
         ExecutorService requestThreads = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("request-", 0).factory());
-        context.addService(new org.apache.camel.support.service.ServiceSupport() {
-            @Override
-            protected void doStop() {
-                requestThreads.shutdown();
-            }
-        });
+        context.addService(Lifecycle.onStop(requestThreads::shutdown));
         registry.bind(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME, PlatformHttpEngine.class,
-                new GatewayHttpEngine(server, requestThreads, limits, settings.eventLoopPaths(), retryAfter));
+                new GatewayHttpEngine(httpServer, requestThreads, limits, server.eventLoopPaths(), retryAfter));
         registry.bind("inFlightLimits", limits);
         registry.bind("keyInFlightLimiter", new KeyInFlightLimiter(limits, retryAfter));
 
         UpstreamPool pool = new UpstreamPool(
-                Integer.parseInt(required(setting, "gateway.upstream.max-connections")),
-                Integer.parseInt(required(setting, "gateway.upstream.max-connections-per-provider")),
+                Integer.parseInt(settings.require("gateway.upstream.max-connections")),
+                Integer.parseInt(settings.require("gateway.upstream.max-connections-per-provider")),
                 setting);
         registry.bind("upstreamPool", pool);
         registry.bind("upstreamConnections", pool.connections());
         HttpClientConfigurer timer = registry.lookupByNameAndType("upstreamTimer", HttpClientConfigurer.class);
         registry.bind("upstreamClient", CompositeHttpConfigurer.combineConfigurers(timer, new UpstreamCalls(limits, retryAfter)));
-    }
-
-    private static String required(Function<String, String> setting, String name) {
-        String value = setting.apply(name);
-        if (value == null) {
-            throw new IllegalStateException("Missing setting " + name + " (its default is in application.properties)");
-        }
-        return value.trim();
     }
 
     private static List<String> list(String value) {
