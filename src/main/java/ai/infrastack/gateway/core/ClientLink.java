@@ -1,7 +1,5 @@
 package ai.infrastack.gateway.core;
 
-import org.apache.hc.core5.concurrent.Cancellable;
-
 /**
  * Whether the client of the request this thread is serving is still connected, and what to cancel
  * when it leaves: the upstream call in flight. The HTTP server binds one to each request's thread
@@ -11,7 +9,7 @@ public final class ClientLink {
     private static final ThreadLocal<ClientLink> CURRENT = new ThreadLocal<>();
 
     private volatile boolean gone;
-    private volatile Cancellable upstream;
+    private volatile Runnable upstream;
 
     /** The link of the request this thread serves, or null off a request thread. */
     public static ClientLink current() {
@@ -33,17 +31,17 @@ public final class ClientLink {
     /** The client disconnected: the upstream call, if one is running, is cancelled at once. */
     public void clientGone() {
         gone = true;
-        Cancellable call = upstream;
-        if (call != null) {
-            call.cancel();
+        Runnable cancel = upstream;
+        if (cancel != null) {
+            cancel.run();
         }
     }
 
-    /** Registers the running upstream call (null when it ended); cancels it if the client is already gone. */
-    public void upstream(Cancellable call) {
-        upstream = call;
-        if (call != null && gone) {
-            call.cancel();
+    /** Registers how to cancel the running upstream call; cancels it at once if the client is already gone. */
+    public void upstream(Runnable cancel) {
+        upstream = cancel;
+        if (cancel != null && gone) {
+            cancel.run();
         }
     }
 }

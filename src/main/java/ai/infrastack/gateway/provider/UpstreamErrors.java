@@ -79,6 +79,12 @@ public final class UpstreamErrors {
             return "The provider refused the gateway's credentials for " + provider + " (HTTP " + upstreamStatus
                     + "); the gateway's operator must check its provider key";
         }
+        if (status == 503 || status == 529) {
+            return "The provider " + provider + " is overloaded (HTTP " + upstreamStatus + "); retry shortly";
+        }
+        if (status == 504 || status == 408) {
+            return "The provider " + provider + " did not answer in time (HTTP " + upstreamStatus + ")";
+        }
         if (status >= 500 || status == 402) {
             return "The provider " + provider + " failed to answer (HTTP " + upstreamStatus + ")";
         }

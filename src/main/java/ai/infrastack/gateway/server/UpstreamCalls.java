@@ -37,9 +37,9 @@ public final class UpstreamCalls implements HttpClientConfigurer {
             if (link != null) {
                 // Kept until the request ends: the body is read after this chain returns.
                 if (scope.originalRequest instanceof Cancellable call) {
-                    link.upstream(call);
+                    link.upstream(call::cancel);
                 } else if (scope.execRuntime instanceof Cancellable call) {
-                    link.upstream(call);
+                    link.upstream(call::cancel);
                 }
             }
             try {

@@ -128,7 +128,8 @@ class AnthropicStreamDecoderTest {
         assertEquals(ErrorType.PROVIDER, error.type());
         assertEquals(503, error.status());
         assertEquals("overloaded_error", error.code());
-        assertEquals("Overloaded", error.getMessage());
+        // A vendor's 5xx text is summarised for the client (the vendor's own words go to the log).
+        assertEquals("The provider anthropic is overloaded (HTTP 529); retry shortly", error.getMessage());
         assertEquals("anthropic", error.provider());
         assertEquals(529, error.upstreamStatus());
         assertFalse(s.usage() == null, "the input usage of message_start is still known");

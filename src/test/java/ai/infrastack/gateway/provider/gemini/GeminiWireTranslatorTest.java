@@ -549,7 +549,8 @@ class GeminiWireTranslatorTest {
         assertEquals("provider_error", e.type().wireName());
         assertEquals(502, e.status());
         assertEquals("google", e.provider());
-        assertEquals("API key not valid. Please pass a valid API key.", e.getMessage());
+        assertTrue(e.getMessage().contains("refused the gateway's credentials"), "about credentials, never the vendor's text: "
+                + e.getMessage());
         assertEquals(400, e.upstreamStatus(), "the vendor's own status is reported as it was");
     }
 
@@ -585,7 +586,7 @@ class GeminiWireTranslatorTest {
                 Map.of(), "google");
         assertEquals(503, e.status());
         assertEquals(ErrorType.PROVIDER, e.type());
-        assertEquals("The model is overloaded. Please try again later.", e.getMessage());
+        assertEquals("The provider google is overloaded (HTTP 503); retry shortly", e.getMessage());
     }
 
     private static List<String> strings(JsonNode array) {

@@ -281,7 +281,7 @@ class OpenAiStreamDecoderTest {
         GatewayException error = ((StreamEvent.Failure) events.get(0)).error();
         assertEquals(1, events.size(), events.toString());
         assertEquals(503, error.status());
-        assertEquals("Service unavailable", error.getMessage());
+        assertEquals("The provider openai is overloaded (HTTP 503); retry shortly", error.getMessage());
     }
 
     @Test

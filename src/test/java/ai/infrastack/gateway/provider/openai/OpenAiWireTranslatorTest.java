@@ -259,9 +259,11 @@ class OpenAiWireTranslatorTest {
 
     @Test
     void string_error_and_detail_bodies_are_kept_as_the_message() {
-        assertEquals("Model overloaded", TRANSLATOR.toError(503, json("{\"error\": \"Model overloaded\"}"), Map.of(), "together").getMessage());
+        // The envelopes are read on refusals the vendor explains (a 401's or 5xx's text is summarised).
+        assertEquals("Model busy", TRANSLATOR.toError(429, json("{\"error\": \"Model busy\"}"), Map.of(), "together").getMessage());
+        assertEquals("No such model", TRANSLATOR.toError(404, json("{\"detail\": \"No such model\"}"), Map.of(), "mistral").getMessage());
         GatewayException unauthorized = TRANSLATOR.toError(401, json("{\"detail\": \"Unauthorized\"}"), Map.of(), "mistral");
-        assertEquals("Unauthorized", unauthorized.getMessage());
+        assertTrue(unauthorized.getMessage().contains("credentials"), unauthorized.getMessage());
         assertEquals(502, unauthorized.status(), "a bad upstream key is the gateway's problem, not the client's");
         assertEquals(ErrorType.PROVIDER, unauthorized.type());
     }
