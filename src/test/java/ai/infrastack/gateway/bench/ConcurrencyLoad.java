@@ -51,7 +51,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   {@code --ceiling}; {@code --ceiling-calls} slow calls at once: the excess must be refused with
  *   503 at once.</li>
  * </ol>
- * During each, {@code GET /api/v1/health} and a chat with no upstream delay are sent every
+ * Each gateway is warmed up first ({@code --warmup} fast calls, streams and health checks). During
+ * each scenario, {@code GET /api/v1/health} and a chat with no upstream delay are sent every
  * {@code --probe-ms} on connections of their own; the gateway's RSS, OS threads and open files are
  * sampled from /proc. Writes Markdown to stdout and {@code target/load-test/report.md}.
  */
@@ -60,7 +61,7 @@ public final class ConcurrencyLoad {
     }
 
     record Options(int calls, int streams, long upstreamMs, long chunkMs, int h2Connections, long rampMs, long probeMs,
-                   int ceiling, int ceilingCalls, String scenarios) {
+                   int ceiling, int ceilingCalls, String scenarios, int warmup) {
         static Options parse(String[] args) {
             Map<String, String> a = new LinkedHashMap<>();
             for (int i = 0; i + 1 < args.length; i += 2) {
@@ -75,7 +76,8 @@ public final class ConcurrencyLoad {
                     Long.parseLong(a.getOrDefault("probe-ms", "50")),
                     Integer.parseInt(a.getOrDefault("ceiling", "1000")),
                     Integer.parseInt(a.getOrDefault("ceiling-calls", "1500")),
-                    a.getOrDefault("scenarios", "calls,streams,ceiling"));
+                    a.getOrDefault("scenarios", "calls,streams,ceiling"),
+                    Integer.parseInt(a.getOrDefault("warmup", "5000")));
         }
     }
 
@@ -97,6 +99,9 @@ public final class ConcurrencyLoad {
         long peakOpenFiles;
         long rssBeforeKb;
         long threadsBefore;
+        double gatewayCpuSeconds;
+        String loadBefore;
+        String loadAfter;
 
         Result(String name) {
             this.name = name;
@@ -125,6 +130,7 @@ public final class ConcurrencyLoad {
         try {
             if (o.scenarios.contains("calls") || o.scenarios.contains("streams")) {
                 try (LoadProcesses p = LoadProcesses.start(Map.of())) {
+                    warmUp(vertx, p, o.warmup);
                     if (o.scenarios.contains("calls")) {
                         results.add(run(vertx, p, "calls", o.calls, o, false));
                     }
@@ -135,6 +141,7 @@ public final class ConcurrencyLoad {
             }
             if (o.scenarios.contains("ceiling")) {
                 try (LoadProcesses p = LoadProcesses.start(Map.of("gateway.admission.max-in-flight", String.valueOf(o.ceiling)))) {
+                    warmUp(vertx, p, Math.min(o.warmup, 2000));
                     results.add(run(vertx, p, "ceiling " + o.ceiling, o.ceilingCalls, o, false));
                 }
             }
@@ -152,6 +159,8 @@ public final class ConcurrencyLoad {
         Result r = new Result(name);
         r.rssBeforeKb = p.gatewayStatus("VmRSS");
         r.threadsBefore = p.gatewayStatus("Threads");
+        r.loadBefore = loadAverage();
+        double cpuBefore = p.gatewayCpuSeconds();
         HttpClient load = streams
                 ? vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setConnectTimeout(30_000),
                         new PoolOptions().setHttp1MaxSize(count + 10).setMaxWaitQueueSize(-1))
@@ -220,6 +229,8 @@ public final class ConcurrencyLoad {
         }
         boolean finished = done.await(o.upstreamMs + o.rampMs + 240_000, TimeUnit.MILLISECONDS);
         r.wallMs = (System.nanoTime() - start) / 1_000_000;
+        r.gatewayCpuSeconds = p.gatewayCpuSeconds() - cpuBefore;
+        r.loadAfter = loadAverage();
         probing.set(0);
         vertx.cancelTimer(probeId);
         Thread.sleep(300);
@@ -231,6 +242,46 @@ public final class ConcurrencyLoad {
         load.close();
         probes.close();
         return r;
+    }
+
+    /**
+     * Fast calls, streams and health checks, 50 at a time, before anything is measured: a fresh JVM
+     * runs the request path interpreted at first, and what the test measures is a warm gateway.
+     */
+    private static void warmUp(Vertx vertx, LoadProcesses p, int n) throws Exception {
+        if (n <= 0) {
+            return;
+        }
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false), new PoolOptions().setHttp2MaxSize(4));
+        HttpClient plain = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(10));
+        Result ignored = new Result("warm-up");
+        CountDownLatch done = new CountDownLatch(n);
+        AtomicInteger next = new AtomicInteger();
+        Runnable[] fire = new Runnable[1];
+        fire[0] = () -> {
+            int i = next.getAndIncrement();
+            if (i >= n) {
+                return;
+            }
+            Future<Integer> call = switch (i % 4) {
+                case 0 -> send(plain, p.gatewayPort, HttpMethod.GET, "/api/v1/health", null);
+                case 1 -> stream(plain, p.gatewayPort, chat("Warm up the stream " + i, true), ignored);
+                default -> send(client, p.gatewayPort, HttpMethod.POST, "/api/v1/chat/completions", chat("Warm up " + i, false));
+            };
+            call.onComplete(r -> {
+                done.countDown();
+                fire[0].run();
+            });
+        };
+        for (int i = 0; i < 50; i++) {
+            vertx.runOnContext(v -> fire[0].run());
+        }
+        if (!done.await(10, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("warm-up did not finish");
+        }
+        client.close();
+        plain.close();
     }
 
     private static Future<Integer> send(HttpClient client, int port, HttpMethod method, String path, String body) {
@@ -304,9 +355,20 @@ public final class ConcurrencyLoad {
                 b.append("\n").append(r.name).append(": ").append(r.incompleteStreams.get()).append(" stream(s) without [DONE]\n");
             }
             b.append("\n").append(r.name).append(": ").append(r.health.getTotalCount()).append(" health probes, ")
-                    .append(r.fastChat.getTotalCount()).append(" fast chats\n");
+                    .append(r.fastChat.getTotalCount()).append(" fast chats; gateway CPU ")
+                    .append(String.format(Locale.ROOT, "%.1f s (%.2f ms per call)", r.gatewayCpuSeconds,
+                            1000 * r.gatewayCpuSeconds / Math.max(1, r.latency.getTotalCount() + r.refusedLatency.getTotalCount())))
+                    .append("; machine load average ").append(r.loadBefore).append(" before, ").append(r.loadAfter).append(" after\n");
         }
         return b.toString();
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException e) {
+            return "?";
+        }
     }
 
     private static String ms(Histogram h, double percentile) {

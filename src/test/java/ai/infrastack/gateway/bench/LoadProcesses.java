@@ -97,6 +97,17 @@ final class LoadProcesses implements AutoCloseable {
         return -1;
     }
 
+    /** CPU seconds (user + system) the gateway process has used so far. */
+    double gatewayCpuSeconds() {
+        try {
+            String stat = Files.readString(Path.of("/proc", String.valueOf(gateway.pid()), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** Open file descriptors of the gateway process. */
     long gatewayOpenFiles() {
         try (var files = Files.list(Path.of("/proc", String.valueOf(gateway.pid()), "fd"))) {
