@@ -10,7 +10,9 @@ import java.nio.charset.StandardCharsets;
  */
 public record DatabaseUrl(String jdbcUrl, String user, String password) {
     public static final String EMBEDDED_DEFAULT =
-            "jdbc:h2:file:./data/gateway;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+            "jdbc:h2:file:./data/gateway;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH"
+            // closed by the gateway after its last request-log write, not by H2's own shutdown hook first
+            + ";DB_CLOSE_ON_EXIT=FALSE";
 
     public static DatabaseUrl parse(String url) {
         if (url == null || url.isBlank()) {

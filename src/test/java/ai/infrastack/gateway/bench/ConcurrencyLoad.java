@@ -100,6 +100,8 @@ public final class ConcurrencyLoad {
         long rssBeforeKb;
         long threadsBefore;
         double gatewayCpuSeconds;
+        double sandboxCpuSeconds;
+        double loadGeneratorCpuSeconds;
         String loadBefore;
         String loadAfter;
 
@@ -161,6 +163,8 @@ public final class ConcurrencyLoad {
         r.threadsBefore = p.gatewayStatus("Threads");
         r.loadBefore = loadAverage();
         double cpuBefore = p.gatewayCpuSeconds();
+        double sandboxBefore = p.sandboxCpuSeconds();
+        double selfBefore = LoadProcesses.cpuSeconds(ProcessHandle.current().pid());
         HttpClient load = streams
                 ? vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false).setConnectTimeout(30_000),
                         new PoolOptions().setHttp1MaxSize(count + 10).setMaxWaitQueueSize(-1))
@@ -230,6 +234,8 @@ public final class ConcurrencyLoad {
         boolean finished = done.await(o.upstreamMs + o.rampMs + 240_000, TimeUnit.MILLISECONDS);
         r.wallMs = (System.nanoTime() - start) / 1_000_000;
         r.gatewayCpuSeconds = p.gatewayCpuSeconds() - cpuBefore;
+        r.sandboxCpuSeconds = p.sandboxCpuSeconds() - sandboxBefore;
+        r.loadGeneratorCpuSeconds = LoadProcesses.cpuSeconds(ProcessHandle.current().pid()) - selfBefore;
         r.loadAfter = loadAverage();
         probing.set(0);
         vertx.cancelTimer(probeId);
@@ -358,6 +364,8 @@ public final class ConcurrencyLoad {
                     .append(r.fastChat.getTotalCount()).append(" fast chats; gateway CPU ")
                     .append(String.format(Locale.ROOT, "%.1f s (%.2f ms per call)", r.gatewayCpuSeconds,
                             1000 * r.gatewayCpuSeconds / Math.max(1, r.latency.getTotalCount() + r.refusedLatency.getTotalCount())))
+                    .append(String.format(Locale.ROOT, "; sandbox CPU %.1f s; load generator CPU %.1f s",
+                            r.sandboxCpuSeconds, r.loadGeneratorCpuSeconds))
                     .append("; machine load average ").append(r.loadBefore).append(" before, ").append(r.loadAfter).append(" after\n");
         }
         return b.toString();

@@ -75,7 +75,7 @@ final class LoadProcesses implements AutoCloseable {
         env.put("OPENAI_API_KEY", "sk-load-openai-0123456789");
         env.put("OPENAI_BASE_URL", "http://127.0.0.1:" + sandboxPort + "/openai/v1");
         env.put("DATABASE_URL", "jdbc:h2:file:./" + db.resolve("gateway")
-                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+                + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_ON_EXIT=FALSE");
         env.put("LOG_LEVEL", "warn");
         b.redirectErrorStream(true).redirectOutput(logs.resolve("gateway.log").toFile());
         gateway = b.start();
@@ -99,8 +99,17 @@ final class LoadProcesses implements AutoCloseable {
 
     /** CPU seconds (user + system) the gateway process has used so far. */
     double gatewayCpuSeconds() {
+        return cpuSeconds(gateway.pid());
+    }
+
+    /** CPU seconds (user + system) the sandbox process has used so far. */
+    double sandboxCpuSeconds() {
+        return cpuSeconds(processes.get(0).pid());
+    }
+
+    static double cpuSeconds(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc", String.valueOf(gateway.pid()), "stat"));
+            String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
         } catch (IOException | RuntimeException e) {
