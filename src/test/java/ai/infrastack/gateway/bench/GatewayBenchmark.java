@@ -31,8 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * What the gateway adds to a call, measured against the same upstream called directly.
  *
  * <pre>
- * mvn -q test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=ai.infrastack.gateway.bench.GatewayBenchmark -Dexec.args="--rate 1000 --seconds 20"
+ * mvn -q test-compile exec:exec@benchmark -Dbench.args="--rate 1000 --seconds 20"
  * </pre>
  *
  * <ol>
@@ -212,7 +211,7 @@ public final class GatewayBenchmark {
         md.append("- Machine: ").append(machine()).append('\n');
         md.append("- Arguments: `").append(options.describe()).append("`\n");
         md.append("- Load average (1 / 5 / 15 min) when the benchmark started: ").append(loadAtStart).append('\n');
-        md.append("- One JVM holds the load generator, the gateway and the sandbox upstream (and Maven, under exec:java); "
+        md.append("- One JVM holds the load generator, the gateway and the sandbox upstream (started by exec:exec on the selected JDK); "
                 + "all traffic is HTTP/1.1 keep-alive on 127.0.0.1.\n\n");
 
         PathTotals directTotals = new PathTotals("direct → sandbox");
