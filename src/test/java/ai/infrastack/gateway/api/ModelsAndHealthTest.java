@@ -161,6 +161,48 @@ class ModelsAndHealthTest {
         assertEquals(401, gateway.get("/models", "sk-not-a-key").statusCode(), "an unknown key is refused too");
     }
 
+    // ---- /models/{id} -----------------------------------------------------------------------------
+
+    @Test
+    void one_model_is_the_list_entry_in_openai_shape() throws IOException {
+        HttpResponse<String> r = gateway.get("/models/claude-3.5-sonnet", RunningGateway.MASTER_KEY);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode model = JSON.readTree(r.body());
+
+        assertEquals(entry(models(), "claude-3.5-sonnet"), model, "the same object as in the list");
+        assertEquals("model", model.path("object").asText());
+        assertEquals("anthropic", model.path("owned_by").asText());
+        assertTrue(model.path("created").isIntegralNumber(), "OpenAI's required created field");
+        assertTrue(model.path("capabilities").path("supports_function_calling").isBoolean());
+    }
+
+    @Test
+    void an_alias_resolves_to_its_model_even_with_a_slash_encoded_in_the_path() throws IOException {
+        JsonNode byAlias = JSON.readTree(gateway.get("/models/claude-3-5-sonnet-20241022", RunningGateway.MASTER_KEY).body());
+        assertEquals("claude-3.5-sonnet", byAlias.path("id").asText(), byAlias.toString());
+
+        // OpenAI's SDKs percent-encode the id as one path segment
+        HttpResponse<String> slashed = gateway.get("/models/anthropic%2Fclaude-3-opus", RunningGateway.MASTER_KEY);
+        assertEquals(200, slashed.statusCode(), slashed.body());
+        assertEquals("claude-3-opus", JSON.readTree(slashed.body()).path("id").asText());
+    }
+
+    @Test
+    void an_unknown_model_is_404_model_not_found() throws IOException {
+        HttpResponse<String> r = gateway.get("/models/no-such-model", RunningGateway.MASTER_KEY);
+        assertEquals(404, r.statusCode(), r.body());
+        JsonNode error = JSON.readTree(r.body()).path("error");
+        assertEquals("not_found_error", error.path("type").asText());
+        assertEquals("model_not_found", error.path("code").asText());
+        assertTrue(error.path("message").asText().contains("no-such-model"), error.toString());
+        assertTrue(r.headers().firstValue("X-Request-Id").isPresent());
+    }
+
+    @Test
+    void one_model_without_a_key_is_401() {
+        assertEquals(401, gateway.get("/models/gpt-4o", null).statusCode());
+    }
+
     // ---- /health --------------------------------------------------------------------------------
 
     @Test
