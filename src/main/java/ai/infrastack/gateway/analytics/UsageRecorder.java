@@ -1,13 +1,13 @@
 package ai.infrastack.gateway.analytics;
 
-import ai.infrastack.gateway.api.ExchangeKeys;
-import ai.infrastack.gateway.api.GatewayException;
-import ai.infrastack.gateway.api.Latency;
+import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.Latency;
 import ai.infrastack.gateway.auth.Caller;
 import ai.infrastack.gateway.catalog.ModelSpec;
-import ai.infrastack.gateway.cost.Cost;
-import ai.infrastack.gateway.cost.Usage;
-import ai.infrastack.gateway.provider.ChatResult;
+import ai.infrastack.gateway.core.Cost;
+import ai.infrastack.gateway.core.Usage;
+import ai.infrastack.gateway.core.ChatResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;

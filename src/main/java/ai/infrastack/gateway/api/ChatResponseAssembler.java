@@ -1,8 +1,11 @@
 package ai.infrastack.gateway.api;
 
+import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.core.Latency;
+import ai.infrastack.gateway.health.ProviderHealth;
 import ai.infrastack.gateway.catalog.ModelSpec;
-import ai.infrastack.gateway.cost.Cost;
-import ai.infrastack.gateway.provider.ChatResult;
+import ai.infrastack.gateway.core.Cost;
+import ai.infrastack.gateway.core.ChatResult;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;

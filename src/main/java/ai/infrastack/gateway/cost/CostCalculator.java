@@ -1,9 +1,11 @@
 package ai.infrastack.gateway.cost;
 
-import ai.infrastack.gateway.api.ExchangeKeys;
+import ai.infrastack.gateway.core.Cost;
+import ai.infrastack.gateway.core.Usage;
+import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.catalog.PriceTier;
-import ai.infrastack.gateway.provider.ChatResult;
+import ai.infrastack.gateway.core.ChatResult;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;

@@ -1,7 +1,7 @@
 package ai.infrastack.gateway.metrics;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.api.ResponseHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;

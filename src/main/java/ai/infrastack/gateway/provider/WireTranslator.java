@@ -1,6 +1,7 @@
 package ai.infrastack.gateway.provider;
 
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.streaming;
 
-import ai.infrastack.gateway.api.ExchangeKeys;
+import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.api.ResponseHeaders;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.cost.CostCalculator;

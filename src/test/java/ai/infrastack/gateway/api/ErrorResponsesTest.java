@@ -1,5 +1,7 @@
 package ai.infrastack.gateway.api;
 
+import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.health.ProviderHealth;
 import ai.infrastack.gateway.support.RunningGateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,10 +1,12 @@
 package ai.infrastack.gateway.cost;
 
-import ai.infrastack.gateway.api.ExchangeKeys;
+import ai.infrastack.gateway.core.Cost;
+import ai.infrastack.gateway.core.Usage;
+import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.catalog.PriceTier;
-import ai.infrastack.gateway.provider.ChatResult;
+import ai.infrastack.gateway.core.ChatResult;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
