@@ -68,7 +68,8 @@ describe('openai-node chat.completions', () => {
       });
     }
 
-    test(`tool round trip on ${provider} replays the assistant message as returned`, async () => {
+    test(`tool round trip on ${provider} replays the assistant message as returned`,
+      { skip: pending({ mistral: VENDOR_EXACT_SHAPING }, provider) }, async () => {
       const messages = [{ role: 'user', content: "What's the weather in Paris?" }];
       const first = await client.chat.completions.create({ model, messages, tools: [weatherTool] });
       assert.equal(first.choices[0].finish_reason, 'tool_calls');
