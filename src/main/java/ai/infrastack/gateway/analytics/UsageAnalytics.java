@@ -3,7 +3,7 @@ package ai.infrastack.gateway.analytics;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.GatewayException;
-import ai.infrastack.gateway.api.ResponseHeaders;
+import ai.infrastack.gateway.core.ResponseHeaders;
 import ai.infrastack.gateway.auth.Caller;
 import ai.infrastack.gateway.core.Cost;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -3,7 +3,6 @@ package ai.infrastack.gateway.api;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.core.Json;
 import ai.infrastack.gateway.core.Settings;
-import ai.infrastack.gateway.health.ProviderHealth;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
@@ -19,11 +18,10 @@ public final class ApiConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
         ObjectMapper mapper = mandatoryLookup(context, Json.BEAN, ObjectMapper.class);
-        ProviderHealth health = mandatoryLookup(context, "providerHealth", ProviderHealth.class);
         Registry r = context.getRegistry();
         r.bind("requestIdAssigner", new RequestIdAssigner());
-        r.bind("chatResponseAssembler", new ChatResponseAssembler(mapper, health));
-        r.bind("errorResponder", new ErrorResponder(mapper, health));
+        r.bind("chatResponseAssembler", new ChatResponseAssembler(mapper));
+        r.bind("errorResponder", new ErrorResponder(mapper));
         r.bind("modelsLister", new ModelsLister(mandatoryLookup(context, "modelCatalog", ModelCatalog.class), mapper));
         // platform-http runs each request on a Vert.x worker thread, which the upstream call then
         // holds; the pool bounds how many calls can be in flight at once.

@@ -26,8 +26,8 @@ public final class ExchangeKeys {
     public static final String UPSTREAM_FIRST_BYTE_NANOS = "gatewayUpstreamFirstByteNanos";
     public static final String UPSTREAM_DONE_NANOS = "gatewayUpstreamDoneNanos";
     public static final String UPSTREAM_PROCESSING_MS = "gatewayUpstreamProcessingMs";
-    /** The translated completion (ChatResult). */
-    public static final String RESULT = "gatewayResult";
+    /** How the answer ended, unary or streamed (Completion). */
+    public static final String COMPLETION = "gatewayCompletion";
     public static final String COST = "gatewayCost";
     /** The latency reported to the client (Latency). */
     public static final String LATENCY = "gatewayLatency";
@@ -35,6 +35,10 @@ public final class ExchangeKeys {
     public static final String STREAMING = "gatewayStreaming";
     /** The opened upstream stream and its first events (streaming.OpenedStream). */
     public static final String OPENED_STREAM = "gatewayOpenedStream";
+    /** The client's side of a streamed answer once its headers are sent (streaming.ClientStream). */
+    public static final String CLIENT_STREAM = "gatewayClientStream";
+    /** Headers a step adds to whatever response the request gets, success or error (Map name → value). */
+    public static final String RESPONSE_HEADERS = "gatewayResponseHeaders";
     /** A status for the request log other than 200 or the error's, e.g. 499 for a client that left (Integer). */
     public static final String STATUS = "gatewayStatus";
     /** The GatewayException the client was answered with, for analytics. */

@@ -16,6 +16,7 @@ public final class HealthConfiguration implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         ProviderHealth health = new ProviderHealth();
         context.getRegistry().bind("providerHealth", health);
+        context.getRegistry().bind("providerHealthRecorder", new ProviderHealthRecorder(health));
         context.getRegistry().bind("healthReporter", new HealthReporter(mandatoryLookup(context, "modelCatalog", ModelCatalog.class),
                 health, mandatoryLookup(context, Json.BEAN, ObjectMapper.class), Settings.of(context).require("gateway.version"),
                 mandatoryLookup(context, "providerTargets", ProviderTargets.class).sandboxMode()));

@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.health;
 
-import ai.infrastack.gateway.api.ResponseHeaders;
+import ai.infrastack.gateway.core.ResponseHeaders;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;

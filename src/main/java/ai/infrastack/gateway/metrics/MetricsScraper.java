@@ -2,7 +2,7 @@ package ai.infrastack.gateway.metrics;
 
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
-import ai.infrastack.gateway.api.ResponseHeaders;
+import ai.infrastack.gateway.core.ResponseHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 

@@ -6,7 +6,7 @@ import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.catalog.PriceTier;
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -250,8 +250,8 @@ class CostCalculatorTest {
         Exchange exchange = new DefaultExchange(camel);
         exchange.setProperty(ExchangeKeys.MODEL, model);
         exchange.setProperty(ExchangeKeys.REQUEST_ID, "req_unit");
-        exchange.setProperty(ExchangeKeys.RESULT,
-                new ChatResult("chatcmpl-unit", 0, JsonNodeFactory.instance.arrayNode(), usage, model.upstream()));
+        exchange.setProperty(ExchangeKeys.COMPLETION,
+                Completion.unary("chatcmpl-unit", 0, JsonNodeFactory.instance.arrayNode(), usage, model.upstream()));
         return exchange;
     }
 

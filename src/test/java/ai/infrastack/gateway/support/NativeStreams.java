@@ -8,7 +8,7 @@ import ai.infrastack.gateway.streaming.UpstreamStream;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.core.Usage;
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.provider.WireTranslator;
 import ai.infrastack.gateway.sandbox.SandboxUpstreams;
@@ -82,7 +82,7 @@ public final class NativeStreams implements AutoCloseable {
     }
 
     /** The non-streamed answer to the same request, through the translator. */
-    public ChatResult complete(Target target, ObjectNode request) throws IOException, InterruptedException {
+    public Completion complete(Target target, ObjectNode request) throws IOException, InterruptedException {
         ObjectNode body = target.translator().toUpstream(request, target.model(), target.quirks(), new ArrayList<>());
         HttpResponse<String> response = http.send(post(target, target.translator().chatPath(target.model()), body),
                 HttpResponse.BodyHandlers.ofString());
@@ -185,18 +185,18 @@ public final class NativeStreams implements AutoCloseable {
                 """.formatted(model));
     }
 
-    public static String messageText(ChatResult result) {
+    public static String messageText(Completion result) {
         JsonNode content = result.choices().get(0).path("message").path("content");
         return content.isNull() ? "" : content.asText();
     }
 
-    public static JsonNode messageToolCall(ChatResult result) {
+    public static JsonNode messageToolCall(Completion result) {
         JsonNode calls = result.choices().get(0).path("message").path("tool_calls");
         assertEquals(1, calls.size(), result.choices().toString());
         return calls.get(0);
     }
 
-    public static String finishReason(ChatResult result) {
+    public static String finishReason(Completion result) {
         return result.choices().get(0).path("finish_reason").asText();
     }
 

@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.provider.anthropic;
 
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.OpenAiRequestParts;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.provider.UpstreamErrors;
@@ -235,7 +235,7 @@ public final class AnthropicWireTranslator implements WireTranslator {
     }
 
     @Override
-    public ChatResult fromUpstream(JsonNode response, ModelSpec model) {
+    public Completion fromUpstream(JsonNode response, ModelSpec model) {
         StringBuilder text = new StringBuilder();
         ArrayNode toolCalls = JSON.arrayNode();
         for (JsonNode block : response.path("content")) {
@@ -268,7 +268,7 @@ public final class AnthropicWireTranslator implements WireTranslator {
         choice.set("message", message);
         choice.putNull("logprobs");
         choice.put("finish_reason", finishReason(response.path("stop_reason").asText("end_turn")));
-        return new ChatResult(response.path("id").asText(), System.currentTimeMillis() / 1000,
+        return Completion.unary(response.path("id").asText(), System.currentTimeMillis() / 1000,
                 JSON.arrayNode().add(choice), usage(response.path("usage")), response.path("model").asText(model.upstream()));
     }
 

@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.provider.cohere;
 
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.OpenAiRequestParts;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.provider.UpstreamErrors;
@@ -167,7 +167,7 @@ public final class CohereWireTranslator implements WireTranslator {
     }
 
     @Override
-    public ChatResult fromUpstream(JsonNode response, ModelSpec model) {
+    public Completion fromUpstream(JsonNode response, ModelSpec model) {
         String finishNative = response.path("finish_reason").asText("COMPLETE");
         if (finishNative.equals("ERROR") || finishNative.equals("TIMEOUT")) {
             throw GatewayException.of(ErrorType.PROVIDER, "Cohere ended the generation with " + finishNative)
@@ -205,7 +205,7 @@ public final class CohereWireTranslator implements WireTranslator {
         choice.set("message", message);
         choice.putNull("logprobs");
         choice.put("finish_reason", finishReason(finishNative));
-        return new ChatResult(response.path("id").asText(), System.currentTimeMillis() / 1000,
+        return Completion.unary(response.path("id").asText(), System.currentTimeMillis() / 1000,
                 JSON.arrayNode().add(choice), usage(response.path("usage")), model.upstream());
     }
 

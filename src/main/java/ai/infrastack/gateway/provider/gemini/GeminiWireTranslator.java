@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.provider.gemini;
 
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.OpenAiRequestParts;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.provider.UpstreamErrors;
@@ -291,7 +291,7 @@ public final class GeminiWireTranslator implements WireTranslator {
     }
 
     @Override
-    public ChatResult fromUpstream(JsonNode response, ModelSpec model) {
+    public Completion fromUpstream(JsonNode response, ModelSpec model) {
         String responseId = response.path("responseId").asText("");
         ArrayNode choices = JSON.arrayNode();
         JsonNode candidates = response.path("candidates");
@@ -317,7 +317,7 @@ public final class GeminiWireTranslator implements WireTranslator {
             choices.add(choice(c.path("index").asInt(i), text.length() == 0 && (!calls.isEmpty() || "content_filter".equals(finish))
                     ? null : text.toString(), calls, finish));
         }
-        return new ChatResult(responseId.isEmpty() ? "gemini-" + Integer.toHexString(response.hashCode()) : responseId,
+        return Completion.unary(responseId.isEmpty() ? "gemini-" + Integer.toHexString(response.hashCode()) : responseId,
                 System.currentTimeMillis() / 1000, choices, usage(response.path("usageMetadata")),
                 response.path("modelVersion").asText(model.upstream()));
     }

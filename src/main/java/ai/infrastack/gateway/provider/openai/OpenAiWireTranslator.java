@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.provider.openai;
 
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.provider.ToolCallIds;
 import ai.infrastack.gateway.provider.UpstreamErrors;
@@ -82,7 +82,7 @@ public final class OpenAiWireTranslator implements WireTranslator {
     }
 
     @Override
-    public ChatResult fromUpstream(JsonNode response, ModelSpec model) {
+    public Completion fromUpstream(JsonNode response, ModelSpec model) {
         ArrayNode choices = JSON.arrayNode();
         for (JsonNode c : response.path("choices")) {
             ObjectNode choice = JSON.objectNode();
@@ -100,7 +100,7 @@ public final class OpenAiWireTranslator implements WireTranslator {
             choice.put("finish_reason", finishReason(c.path("finish_reason").asText("stop")));
             choices.add(choice);
         }
-        return new ChatResult(response.path("id").asText(), response.path("created").asLong(System.currentTimeMillis() / 1000),
+        return Completion.unary(response.path("id").asText(), response.path("created").asLong(System.currentTimeMillis() / 1000),
                 choices, usage(response.path("usage")), response.path("model").asText(model.upstream()));
     }
 

@@ -7,7 +7,7 @@ import ai.infrastack.gateway.streaming.StreamEvent;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.core.Usage;
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.support.NativeStreams.Assembled;
 import ai.infrastack.gateway.support.NativeStreams.Target;
@@ -47,7 +47,7 @@ class AnthropicStreamDecoderTest {
     @Test
     void text_reassembles_and_ping_is_ignored() throws Exception {
         ObjectNode request = NativeStreams.textRequest(claude.model().id(), "Tell me a story about streaming tokens one by one");
-        ChatResult whole = streams.complete(claude, request);
+        Completion whole = streams.complete(claude, request);
         Assembled s = streams.stream(claude, request);
 
         assertTrue(s.raw().stream().anyMatch(e -> "ping".equals(e.event())), "the sandbox sends a ping");
@@ -66,7 +66,7 @@ class AnthropicStreamDecoderTest {
     void usage_keeps_input_and_cache_from_message_start_and_takes_the_cumulative_output() throws Exception {
         ObjectNode request = NativeStreams.textRequest(claude.model().id(),
                 "A cached prompt about streams and gateways [sandbox:cached=3] [sandbox:cache_write=2]");
-        ChatResult whole = streams.complete(claude, request);
+        Completion whole = streams.complete(claude, request);
         Assembled s = streams.stream(claude, request);
 
         List<Usage> reports = s.events().stream().filter(e -> e instanceof StreamEvent.UsageReport)
@@ -85,7 +85,7 @@ class AnthropicStreamDecoderTest {
     @Test
     void the_tool_call_is_index_0_though_its_block_is_index_1_and_its_arguments_reassemble() throws Exception {
         ObjectNode request = NativeStreams.toolRequest(claude.model().id());
-        ChatResult whole = streams.complete(claude, request);
+        Completion whole = streams.complete(claude, request);
         Assembled s = streams.stream(claude, request);
 
         boolean toolBlockAtIndex1 = s.raw().stream().anyMatch(e -> "content_block_start".equals(e.event())
@@ -108,7 +108,7 @@ class AnthropicStreamDecoderTest {
     void max_tokens_finishes_with_length() throws Exception {
         ObjectNode request = NativeStreams.textRequest(claude.model().id(), "A reply that will be cut short by the limit");
         request.put("max_tokens", 3);
-        ChatResult whole = streams.complete(claude, request);
+        Completion whole = streams.complete(claude, request);
         Assembled s = streams.stream(claude, request);
         assertEquals(List.of("length"), s.finishes());
         assertEquals(NativeStreams.finishReason(whole), "length");

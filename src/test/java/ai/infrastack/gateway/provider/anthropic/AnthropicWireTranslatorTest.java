@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.provider.anthropic;
 
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelCatalog;
@@ -405,7 +405,7 @@ class AnthropicWireTranslatorTest {
 
     @Test
     void text_response_becomes_one_assistant_choice() {
-        ChatResult r = TRANSLATOR.fromUpstream(json("""
+        Completion r = TRANSLATOR.fromUpstream(json("""
                 {"id": "msg_01abc", "type": "message", "role": "assistant", "model": "claude-3-5-sonnet-20241022",
                  "content": [{"type": "text", "text": "Paris"}, {"type": "text", "text": " is the capital."}],
                  "stop_reason": "end_turn", "stop_sequence": null,
@@ -425,7 +425,7 @@ class AnthropicWireTranslatorTest {
 
     @Test
     void tool_use_response_keeps_the_text_preamble_and_sends_arguments_as_a_json_string() throws Exception {
-        ChatResult r = TRANSLATOR.fromUpstream(json("""
+        Completion r = TRANSLATOR.fromUpstream(json("""
                 {"id": "msg_01tool", "type": "message", "role": "assistant", "model": "claude-3-5-sonnet-20241022",
                  "content": [{"type": "text", "text": "Let me check."},
                              {"type": "tool_use", "id": "toolu_01A", "name": "get_weather", "input": {"location": "Paris", "unit": "c"}},
@@ -449,7 +449,7 @@ class AnthropicWireTranslatorTest {
 
     @Test
     void tool_use_response_without_text_has_null_content() {
-        ChatResult r = TRANSLATOR.fromUpstream(json("""
+        Completion r = TRANSLATOR.fromUpstream(json("""
                 {"id": "msg_01", "content": [{"type": "tool_use", "id": "toolu_1", "name": "f", "input": {"a": 1}}],
                  "stop_reason": "tool_use", "usage": {"input_tokens": 1, "output_tokens": 1}}"""), sonnet);
         assertTrue(r.choices().get(0).get("message").get("content").isNull());
@@ -459,7 +459,7 @@ class AnthropicWireTranslatorTest {
     @CsvSource({"end_turn, stop", "stop_sequence, stop", "pause_turn, stop", "max_tokens, length",
             "model_context_window_exceeded, length", "tool_use, tool_calls", "refusal, content_filter"})
     void stop_reason_maps_to_the_openai_finish_reason(String stopReason, String finishReason) {
-        ChatResult r = TRANSLATOR.fromUpstream(json("""
+        Completion r = TRANSLATOR.fromUpstream(json("""
                 {"id": "msg_01", "content": [{"type": "text", "text": "x"}], "stop_reason": "%s",
                  "usage": {"input_tokens": 1, "output_tokens": 1}}""".formatted(stopReason)), sonnet);
         assertEquals(finishReason, r.choices().get(0).get("finish_reason").asText());
@@ -467,7 +467,7 @@ class AnthropicWireTranslatorTest {
 
     @Test
     void usage_keeps_input_cache_read_and_cache_write_in_separate_buckets_that_sum_to_prompt_tokens() {
-        ChatResult r = TRANSLATOR.fromUpstream(json("""
+        Completion r = TRANSLATOR.fromUpstream(json("""
                 {"id": "msg_01", "content": [{"type": "text", "text": "x"}], "stop_reason": "end_turn",
                  "usage": {"input_tokens": 100, "cache_read_input_tokens": 2000, "cache_creation_input_tokens": 300,
                            "cache_creation": {"ephemeral_5m_input_tokens": 300, "ephemeral_1h_input_tokens": 0},

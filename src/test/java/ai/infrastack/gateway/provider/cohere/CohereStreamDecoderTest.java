@@ -7,7 +7,7 @@ import ai.infrastack.gateway.streaming.StreamEvent;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.core.Usage;
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.support.NativeStreams.Assembled;
 import ai.infrastack.gateway.support.NativeStreams.Target;
@@ -48,7 +48,7 @@ class CohereStreamDecoderTest {
     void text_reassembles_and_message_end_brings_finish_billed_usage_and_end() throws Exception {
         ObjectNode request = NativeStreams.textRequest(cohere.model().id(),
                 "Tell me a story about streaming tokens one by one [sandbox:cached=2]");
-        ChatResult whole = streams.complete(cohere, request);
+        Completion whole = streams.complete(cohere, request);
         Assembled s = streams.stream(cohere, request);
 
         assertEquals(1, s.starts());
@@ -66,7 +66,7 @@ class CohereStreamDecoderTest {
     @Test
     void a_tool_call_object_starts_the_call_and_its_argument_fragments_reassemble() throws Exception {
         ObjectNode request = NativeStreams.toolRequest(cohere.model().id());
-        ChatResult whole = streams.complete(cohere, request);
+        Completion whole = streams.complete(cohere, request);
         Assembled s = streams.stream(cohere, request);
 
         ToolCall call = s.onlyToolCall();
@@ -87,7 +87,7 @@ class CohereStreamDecoderTest {
     void max_tokens_finishes_with_length() throws Exception {
         ObjectNode request = NativeStreams.textRequest(cohere.model().id(), "A reply that will be cut short by the limit");
         request.put("max_tokens", 3);
-        ChatResult whole = streams.complete(cohere, request);
+        Completion whole = streams.complete(cohere, request);
         Assembled s = streams.stream(cohere, request);
         assertEquals(List.of("length"), s.finishes());
         assertEquals(NativeStreams.finishReason(whole), "length");
@@ -115,7 +115,7 @@ class CohereStreamDecoderTest {
     @Test
     void an_error_mid_stream_is_a_failure_and_no_end() throws Exception {
         ObjectNode request = NativeStreams.textRequest(cohere.model().id(), "This stream breaks after a few events [sandbox:error_after=3]");
-        ChatResult whole = streams.complete(cohere, request);
+        Completion whole = streams.complete(cohere, request);
         Assembled s = streams.stream(cohere, request);
 
         assertEquals(1, s.failures().size(), s.events().toString());

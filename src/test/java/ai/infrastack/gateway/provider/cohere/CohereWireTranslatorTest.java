@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.provider.cohere;
 
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelCatalog;
@@ -221,7 +221,7 @@ class CohereWireTranslatorTest {
 
     // ---- response -------------------------------------------------------------------------------
 
-    private static ChatResult respond(String body) {
+    private static Completion respond(String body) {
         return TRANSLATOR.fromUpstream(json(body), commandRPlus);
     }
 
@@ -230,7 +230,7 @@ class CohereWireTranslatorTest {
 
     @Test
     void text_parts_are_joined_into_the_content() {
-        ChatResult r = respond("""
+        Completion r = respond("""
                 {"id": "c0ffee", "finish_reason": "COMPLETE",
                  "message": {"role": "assistant", "content": [{"type": "text", "text": "The capital "}, {"type": "text", "text": "is Paris."}]},
                  "usage": %s}""".formatted(USAGE));
@@ -244,7 +244,7 @@ class CohereWireTranslatorTest {
 
     @Test
     void tool_calls_come_back_with_the_tool_plan_as_content() {
-        ChatResult r = respond("""
+        Completion r = respond("""
                 {"id": "t1", "finish_reason": "TOOL_CALL",
                  "message": {"role": "assistant", "tool_plan": "I will check the weather.",
                    "tool_calls": [{"id": "get_weather_k88p0m8504w5", "type": "function",
@@ -263,7 +263,7 @@ class CohereWireTranslatorTest {
 
     @Test
     void tool_calls_without_a_plan_have_null_content() {
-        ChatResult r = respond("""
+        Completion r = respond("""
                 {"id": "t2", "finish_reason": "TOOL_CALL",
                  "message": {"role": "assistant",
                    "tool_calls": [{"id": "get_time_0a1b2c3d4e5f", "type": "function", "function": {"name": "get_time", "arguments": "{}"}}]},
@@ -276,7 +276,7 @@ class CohereWireTranslatorTest {
     @ParameterizedTest
     @CsvSource({"COMPLETE, stop", "STOP_SEQUENCE, stop", "MAX_TOKENS, length", "TOOL_CALL, tool_calls"})
     void finish_reasons_are_mapped(String cohere, String openai) {
-        ChatResult r = respond("""
+        Completion r = respond("""
                 {"id": "f", "finish_reason": "%s", "message": {"role": "assistant", "content": [{"type": "text", "text": "x"}]},
                  "usage": %s}""".formatted(cohere, USAGE));
         assertEquals(openai, r.choices().get(0).get("finish_reason").asText());

@@ -7,7 +7,7 @@ import ai.infrastack.gateway.streaming.StreamEvent;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.core.Usage;
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.support.NativeStreams.Assembled;
 import ai.infrastack.gateway.support.NativeStreams.Target;
@@ -64,7 +64,7 @@ class GeminiStreamDecoderTest {
     void text_reassembles_with_the_last_cumulative_usage_and_no_end() throws Exception {
         ObjectNode request = NativeStreams.textRequest(gemini.model().id(),
                 "Tell me a story about streaming tokens one by one [sandbox:cached=3] [sandbox:reasoning=4]");
-        ChatResult whole = streams.complete(gemini, request);
+        Completion whole = streams.complete(gemini, request);
         Assembled s = streams.stream(gemini, request);
 
         assertTrue(s.raw().size() > 3, "CRLF-framed events are split one by one: " + s.raw().size());
@@ -84,7 +84,7 @@ class GeminiStreamDecoderTest {
     @Test
     void a_function_call_arrives_whole_with_the_id_the_non_streamed_translation_gives_it() throws Exception {
         ObjectNode request = NativeStreams.toolRequest(gemini.model().id());
-        ChatResult whole = streams.complete(gemini, request);
+        Completion whole = streams.complete(gemini, request);
         Assembled s = streams.stream(gemini, request);
 
         ToolCall call = s.onlyToolCall();
@@ -104,7 +104,7 @@ class GeminiStreamDecoderTest {
     void max_tokens_finishes_with_length() throws Exception {
         ObjectNode request = NativeStreams.textRequest(gemini.model().id(), "A reply that will be cut short by the limit");
         request.put("max_tokens", 3);
-        ChatResult whole = streams.complete(gemini, request);
+        Completion whole = streams.complete(gemini, request);
         Assembled s = streams.stream(gemini, request);
         assertEquals(List.of("length"), s.finishes());
         assertEquals(NativeStreams.finishReason(whole), "length");
@@ -127,7 +127,7 @@ class GeminiStreamDecoderTest {
     @Test
     void an_error_object_mid_stream_is_a_failure() throws Exception {
         ObjectNode request = NativeStreams.textRequest(gemini.model().id(), "This stream breaks after a few events [sandbox:error_after=2]");
-        ChatResult whole = streams.complete(gemini, request);
+        Completion whole = streams.complete(gemini, request);
         Assembled s = streams.stream(gemini, request);
 
         assertEquals(1, s.failures().size(), s.events().toString());

@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.provider.gemini;
 
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelCatalog;
@@ -396,11 +396,11 @@ class GeminiWireTranslatorTest {
 
     // ---- response -------------------------------------------------------------------------------
 
-    private static ChatResult respond(String body) {
+    private static Completion respond(String body) {
         return TRANSLATOR.fromUpstream(json(body), flash);
     }
 
-    private static ChatResult withParts(String parts, String finishReason) {
+    private static Completion withParts(String parts, String finishReason) {
         return respond("""
                 {"candidates": [{"content": {"role": "model", "parts": %s}, "finishReason": "%s", "index": 0}],
                  "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15},
@@ -409,7 +409,7 @@ class GeminiWireTranslatorTest {
 
     @Test
     void text_parts_become_the_message_content() {
-        ChatResult r = withParts("[{\"text\": \"The capital \"}, {\"text\": \"is Paris.\"}]", "STOP");
+        Completion r = withParts("[{\"text\": \"The capital \"}, {\"text\": \"is Paris.\"}]", "STOP");
         JsonNode choice = r.choices().get(0);
         assertEquals(1, r.choices().size());
         assertEquals("assistant", choice.get("message").get("role").asText());
@@ -426,7 +426,7 @@ class GeminiWireTranslatorTest {
 
     @Test
     void function_calls_become_tool_calls_with_json_string_arguments() {
-        ChatResult r = withParts(TWO_CALLS, "STOP");
+        Completion r = withParts(TWO_CALLS, "STOP");
         JsonNode message = r.choices().get(0).get("message");
         JsonNode calls = message.get("tool_calls");
         assertEquals(2, calls.size(), message.toString());
@@ -493,7 +493,7 @@ class GeminiWireTranslatorTest {
 
     @Test
     void a_blocked_prompt_is_one_content_filtered_choice_not_an_error() {
-        ChatResult r = respond("""
+        Completion r = respond("""
                 {"promptFeedback": {"blockReason": "SAFETY", "safetyRatings": []},
                  "usageMetadata": {"promptTokenCount": 8, "totalTokenCount": 8},
                  "modelVersion": "gemini-2.5-flash", "responseId": "blocked-1"}""");
@@ -532,7 +532,7 @@ class GeminiWireTranslatorTest {
 
     @Test
     void thought_parts_are_not_shown_as_content() {
-        ChatResult r = withParts("[{\"text\": \"thinking...\", \"thought\": true}, {\"text\": \"answer\"}]", "STOP");
+        Completion r = withParts("[{\"text\": \"thinking...\", \"thought\": true}, {\"text\": \"answer\"}]", "STOP");
         assertEquals("answer", r.choices().get(0).get("message").get("content").asText());
     }
 

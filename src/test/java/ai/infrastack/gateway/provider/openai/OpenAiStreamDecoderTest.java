@@ -7,7 +7,7 @@ import ai.infrastack.gateway.streaming.StreamEvent;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.core.Usage;
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.support.NativeStreams.Assembled;
 import ai.infrastack.gateway.support.NativeStreams.Target;
@@ -70,7 +70,7 @@ class OpenAiStreamDecoderTest {
     void text_reassembles_to_the_non_streamed_text_with_the_same_usage(String provider) throws Exception {
         Target t = target(provider);
         ObjectNode request = NativeStreams.textRequest(t.model().id(), "Tell me a story about streaming tokens one by one");
-        ChatResult whole = streams.complete(t, request);
+        Completion whole = streams.complete(t, request);
         Assembled s = streams.stream(t, request);
 
         assertCleanEnd(s);
@@ -86,7 +86,7 @@ class OpenAiStreamDecoderTest {
     void tool_call_arguments_reassemble_to_the_non_streamed_ones(String provider) throws Exception {
         Target t = target(provider);
         ObjectNode request = NativeStreams.toolRequest(t.model().id());
-        ChatResult whole = streams.complete(t, request);
+        Completion whole = streams.complete(t, request);
         Assembled s = streams.stream(t, request);
 
         assertCleanEnd(s);
@@ -113,7 +113,7 @@ class OpenAiStreamDecoderTest {
         Target t = target(provider);
         ObjectNode request = NativeStreams.textRequest(t.model().id(),
                 "Summarise this long cached prompt about gateways and streams [sandbox:cached=4]");
-        ChatResult whole = streams.complete(t, request);
+        Completion whole = streams.complete(t, request);
         Assembled s = streams.stream(t, request);
         assertEquals(4, s.usage().cacheRead(), s.usage().toString());
         assertEquals(whole.usage(), s.usage());
@@ -123,7 +123,7 @@ class OpenAiStreamDecoderTest {
     void openai_usage_comes_from_the_extra_chunk_without_choices_that_stream_options_asks_for() throws Exception {
         Target t = target("openai");
         ObjectNode request = NativeStreams.textRequest("gpt-4o", "Count the reasoning tokens [sandbox:reasoning=5]");
-        ChatResult whole = streams.complete(t, request);
+        Completion whole = streams.complete(t, request);
         Assembled s = streams.stream(t, request);
         JsonNode usageChunk = JSON.readTree(s.raw().get(s.raw().size() - 2).data());
         assertEquals(0, usageChunk.path("choices").size(), usageChunk.toString());
@@ -138,7 +138,7 @@ class OpenAiStreamDecoderTest {
         Target t = target(provider);
         ObjectNode request = NativeStreams.textRequest(t.model().id(), "A reply that will be cut short by the limit");
         request.put("max_tokens", 3);
-        ChatResult whole = streams.complete(t, request);
+        Completion whole = streams.complete(t, request);
         Assembled s = streams.stream(t, request);
         assertEquals(List.of("length"), s.finishes());
         assertEquals(NativeStreams.finishReason(whole), s.finishes().get(0));
@@ -160,7 +160,7 @@ class OpenAiStreamDecoderTest {
     void an_error_mid_stream_is_a_failure_and_no_end(String provider) throws Exception {
         Target t = target(provider);
         ObjectNode request = NativeStreams.textRequest(t.model().id(), "This stream breaks after a few events [sandbox:error_after=3]");
-        ChatResult whole = streams.complete(t, request); // error_after only affects streams
+        Completion whole = streams.complete(t, request); // error_after only affects streams
         Assembled s = streams.stream(t, request);
 
         assertEquals(1, s.failures().size(), s.events().toString());

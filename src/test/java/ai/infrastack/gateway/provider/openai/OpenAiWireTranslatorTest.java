@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.provider.openai;
 
-import ai.infrastack.gateway.core.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelCatalog;
@@ -160,7 +160,7 @@ class OpenAiWireTranslatorTest {
 
     // ---- response -------------------------------------------------------------------------------
 
-    private static ChatResult respond(String usage, String finishReason) {
+    private static Completion respond(String usage, String finishReason) {
         return TRANSLATOR.fromUpstream(json("""
                 {"id": "chatcmpl-1", "object": "chat.completion", "created": 1785585600, "model": "gpt-4o-2024-08-06",
                  "choices": [{"index": 0, "message": {"role": "assistant", "content": "hello", "refusal": null},
@@ -170,7 +170,7 @@ class OpenAiWireTranslatorTest {
 
     @Test
     void response_keeps_id_created_model_and_message() {
-        ChatResult r = respond("{\"prompt_tokens\": 5, \"completion_tokens\": 2}", "stop");
+        Completion r = respond("{\"prompt_tokens\": 5, \"completion_tokens\": 2}", "stop");
         assertEquals("chatcmpl-1", r.id());
         assertEquals(1785585600L, r.created());
         assertEquals("gpt-4o-2024-08-06", r.upstreamModel());
@@ -218,7 +218,7 @@ class OpenAiWireTranslatorTest {
 
     @Test
     void tool_call_response_passes_through_with_null_content() {
-        ChatResult r = TRANSLATOR.fromUpstream(json("""
+        Completion r = TRANSLATOR.fromUpstream(json("""
                 {"id": "chatcmpl-2", "created": 1, "model": "gpt-4o",
                  "choices": [{"index": 0, "message": {"role": "assistant", "content": null, "tool_calls": [
                    {"id": "call_abc", "type": "function", "function": {"name": "f", "arguments": "{\\"a\\":1}"}}]},
