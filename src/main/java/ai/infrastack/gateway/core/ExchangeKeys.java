@@ -21,6 +21,7 @@ public final class ExchangeKeys {
     public static final String RENAME_PARAMS = "renameParams";
     public static final String TOOL_CALL_IDS = "toolCallIds";
     public static final String STREAM_OPTIONS = "streamOptions";
+    public static final String REQUEST_FIELDS = "requestFields";
     public static final String DROPPED_PARAMS = "gatewayDroppedParams";
     public static final String UPSTREAM_SENT_NANOS = "gatewayUpstreamSentNanos";
     public static final String UPSTREAM_FIRST_BYTE_NANOS = "gatewayUpstreamFirstByteNanos";

@@ -38,7 +38,8 @@ public final class UpstreamRequestBuilder implements Processor {
                 exchange.getProperty(ExchangeKeys.ENV_PREFIX, String.class));
         ProviderQuirks quirks = ProviderQuirks.of(exchange.getProperty(ExchangeKeys.RENAME_PARAMS, String.class),
                 exchange.getProperty(ExchangeKeys.TOOL_CALL_IDS, String.class),
-                exchange.getProperty(ExchangeKeys.STREAM_OPTIONS, String.class));
+                exchange.getProperty(ExchangeKeys.STREAM_OPTIONS, String.class),
+                exchange.getProperty(ExchangeKeys.REQUEST_FIELDS, String.class));
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         ObjectNode request = exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class);
         boolean stream = request.path("stream").asBoolean(false);

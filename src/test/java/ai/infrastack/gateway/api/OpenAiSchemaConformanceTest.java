@@ -12,7 +12,6 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -62,31 +61,17 @@ class OpenAiSchemaConformanceTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "command-r-plus"})
+    @ValueSource(strings = {"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
     void a_plain_answer_conforms(String model) throws IOException {
         assertConforms(completionSchema, unary(model, ""), model);
     }
 
-    @Test
-    @Disabled("issue 10 item 1 (phase 2): Mistral's tool_calls: null is passed through where OpenAI's schema wants an array or nothing")
-    void a_plain_answer_of_mistral_conforms() throws IOException {
-        assertConforms(completionSchema, unary("mistral-large", ""), "mistral-large");
-    }
-
     @ParameterizedTest
-    @ValueSource(strings = {"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "command-r-plus"})
+    @ValueSource(strings = {"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
     void a_tool_call_answer_conforms(String model) throws IOException {
         JsonNode answer = unary(model, ",\"tools\":[" + WEATHER_TOOL + "]");
         assertEquals("tool_calls", answer.path("choices").get(0).path("finish_reason").asText(), answer.toString());
         assertConforms(completionSchema, answer, model);
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"llama-3.1-70b", "mistral-large"})
-    @Disabled("issue 10 item 1 (phase 2): Together's and Mistral's tool_calls[].index is passed through in a "
-            + "non-streamed message, where OpenAI's tool call has no such property")
-    void a_tool_call_answer_of_together_and_mistral_conforms(String model) throws IOException {
-        a_tool_call_answer_conforms(model);
     }
 
     @ParameterizedTest

@@ -16,7 +16,6 @@ import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.completions.CompletionUsage;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -85,8 +84,6 @@ class SixProvidersEndToEndTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
     void tool_call_round_trip_of_each_provider_reaches_a_final_answer_using_the_tool_result(String model) {
-        Assumptions.assumeFalse("mistral-large".equals(model), "issue 10 item 1: the replayed assistant message's "
-                + "refusal reaches Mistral, which refuses unknown fields (422 extra_forbidden)");
         ChatCompletionFunctionTool weather = ChatCompletionFunctionTool.builder()
                 .function(FunctionDefinition.builder()
                         .name("get_weather")

@@ -20,7 +20,6 @@ import com.openai.models.models.Model;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -93,8 +92,6 @@ class OpenAiJavaClientIT {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
     void a_tool_round_trip_replays_the_returned_assistant_message(String model) {
-        Assumptions.assumeFalse("mistral-large".equals(model), "issue 10 item 1: the replayed assistant message's "
-                + "refusal reaches Mistral, which refuses unknown fields (422 extra_forbidden)");
         ChatCompletionCreateParams.Builder conversation = ChatCompletionCreateParams.builder()
                 .model(model).addUserMessage("What's the weather in Paris?").addTool(weatherTool());
 
