@@ -2,6 +2,7 @@ package ai.infrastack.gateway.provider.anthropic;
 
 import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.OpenAiRequestParts;
+import ai.infrastack.gateway.provider.ParamChanges;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.provider.UpstreamErrors;
 import ai.infrastack.gateway.provider.WireTranslator;
@@ -56,8 +57,12 @@ public final class AnthropicWireTranslator implements WireTranslator {
         out.put("max_tokens", max != null && !max.isNull() ? max.asLong() : model.defaultMaxTokens());
         mapMessages(request.path("messages"), out);
         if (request.hasNonNull("temperature")) {
-            // Anthropic's range is 0..1: values above it (valid for OpenAI) are clamped to 1.
-            out.put("temperature", Math.min(1.0, request.get("temperature").asDouble()));
+            // Anthropic's range is 0..1: values above it (valid for OpenAI) are clamped to 1, and said so.
+            double temperature = request.get("temperature").asDouble();
+            if (temperature > 1.0) {
+                ParamChanges.adjusted(dropped, "temperature");
+            }
+            out.put("temperature", Math.min(1.0, temperature));
         }
         if (request.hasNonNull("top_p")) {
             if (request.hasNonNull("temperature")) {
