@@ -129,6 +129,20 @@ describe('openai-node chat.completions', () => {
   }
 });
 
+describe('openai-node upstream errors', () => {
+  test("a vendor's 422 reaches the SDK with the vendor's reason and the field", async () => {
+    await assert.rejects(client.chat.completions.create({
+      model: 'mistral-large', messages: [{ role: 'user', content: 'hi' }],
+      prediction: { type: 'content', content: 'x', extra: 1 },
+    }), (error) => {
+      assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+      assert.equal(error.param, 'prediction.extra');
+      assert.match(error.message, /Extra inputs are not permitted/);
+      return true;
+    });
+  });
+});
+
 describe('openai-node models', () => {
   test('models.list names every provider', async () => {
     const ids = [];

@@ -23,6 +23,14 @@ public final class UpstreamErrors {
      */
     public static GatewayException map(int status, int upstreamStatus, String message, String code, String provider,
                                        Map<String, String> headers) {
+        return map(status, upstreamStatus, message, code, null, provider, headers);
+    }
+
+    /**
+     * @param param the request field the vendor named, in the client's terms ({@code messages[3].refusal}), or null
+     */
+    public static GatewayException map(int status, int upstreamStatus, String message, String code, String param,
+                                       String provider, Map<String, String> headers) {
         String text = (message == null || message.isBlank()) ? "The upstream provider answered HTTP " + upstreamStatus : message;
         GatewayException.Builder b;
         if (status == 429) {
@@ -45,6 +53,6 @@ public final class UpstreamErrors {
             // 5xx means the vendor failed. Neither is the client's mistake.
             b = GatewayException.of(ErrorType.PROVIDER, text).status(502).code(code == null ? "upstream_error" : code);
         }
-        return b.provider(provider).upstreamStatus(upstreamStatus).build();
+        return b.param(param).provider(provider).upstreamStatus(upstreamStatus).build();
     }
 }

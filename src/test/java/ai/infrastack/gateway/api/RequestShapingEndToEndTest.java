@@ -63,4 +63,18 @@ class RequestShapingEndToEndTest {
         assertEquals(3, sent.path("max_tokens").asInt());
         assertFalse(sent.has("max_completion_tokens") || sent.has("store"), sent.toString());
     }
+
+    @Test
+    void a_vendor_422_reaches_the_client_with_the_vendors_reason_and_the_field() throws Exception {
+        HttpResponse<String> r = gateway.post("/chat/completions", "{\"model\":\"mistral-large\","
+                + "\"prediction\":{\"type\":\"content\",\"content\":\"x\",\"extra\":1},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", RunningGateway.MASTER_KEY);
+
+        assertEquals(400, r.statusCode(), r.body());
+        JsonNode error = JSON.readTree(r.body()).path("error");
+        assertEquals("invalid_request_error", error.path("type").asText());
+        assertEquals("prediction.extra", error.path("param").asText(), r.body());
+        assertTrue(error.path("message").asText().contains("Extra inputs are not permitted"), r.body());
+        assertEquals(422, error.path("upstream_status").asInt(), r.body());
+    }
 }

@@ -164,17 +164,27 @@ public final class OpenAiWireTranslator implements WireTranslator {
         JsonNode err = body.path("error");
         String message;
         String code = null;
+        String param = null;
         if (err.isObject()) {
             message = err.path("message").asText(null);
             code = err.hasNonNull("code") ? err.get("code").asText() : null;
+            param = err.hasNonNull("param") ? err.get("param").asText() : null;
         } else if (err.isTextual()) {
             message = err.asText();
         } else {
-            // Mistral's envelope puts message at the top level.
-            message = body.path("message").isTextual() ? body.get("message").asText()
-                    : body.path("detail").isTextual() ? body.get("detail").asText() : null;
+            // Mistral's envelope puts message at the top level: a string, or a validation failure's details
+            // (FastAPI hosts send those as the body's own detail).
+            JsonNode text = body.path("message");
+            ValidationDetails details = ValidationDetails.of(text.isObject() ? text.path("detail") : body.path("detail"));
+            if (details != null) {
+                message = details.message();
+                param = details.param();
+            } else {
+                message = text.isTextual() ? text.asText() : body.path("detail").isTextual() ? body.get("detail").asText() : null;
+            }
+            code = body.hasNonNull("code") ? body.get("code").asText() : null;
         }
-        return UpstreamErrors.map(status, message, code, provider, headers);
+        return UpstreamErrors.map(status, status, message, code, param, provider, headers);
     }
 
     @Override
