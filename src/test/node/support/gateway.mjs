@@ -24,8 +24,6 @@ export function pending(reasons, provider) {
 }
 
 export const RESPONSES_API = 'issue 10 item 7: POST /api/v1/responses is not built yet';
-export const NATIVE_STRUCTURED_OUTPUT =
-  'issue 10 item 3: response_format json_schema is not carried natively to this vendor yet';
 
 export const weatherTool = {
   type: 'function',

@@ -5,7 +5,7 @@ import { ChatOpenAI } from '@langchain/openai';
 import { AIMessage, HumanMessage, ToolMessage } from '@langchain/core/messages';
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
-import { API_KEY, BASE_URL, NATIVE_STRUCTURED_OUTPUT, PROVIDERS, pending } from '../support/gateway.mjs';
+import { API_KEY, BASE_URL, PROVIDERS } from '../support/gateway.mjs';
 
 function chat(model) {
   return new ChatOpenAI({ model, apiKey: API_KEY, configuration: { baseURL: BASE_URL }, maxRetries: 0 });
@@ -59,7 +59,6 @@ describe('langchain ChatOpenAI', () => {
     });
 
     test(`withStructuredOutput in json-schema mode on ${provider}`,
-      { skip: pending({ anthropic: NATIVE_STRUCTURED_OUTPUT, google: NATIVE_STRUCTURED_OUTPUT, cohere: NATIVE_STRUCTURED_OUTPUT }, provider) },
       async () => {
         const structured = chat(model).withStructuredOutput(cityFacts, { method: 'jsonSchema', name: 'city_facts' });
         cityFacts.parse(await structured.invoke('Facts about Naples'));

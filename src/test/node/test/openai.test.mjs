@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import {
-  API_KEY, BASE_URL, PROVIDERS, RESPONSES_API, NATIVE_STRUCTURED_OUTPUT,
-  assertCityFacts, assertGatewayExtensions, cityFactsSchema, pending, weatherTool,
+  API_KEY, BASE_URL, PROVIDERS, RESPONSES_API,
+  assertCityFacts, assertGatewayExtensions, cityFactsSchema, weatherTool,
 } from '../support/gateway.mjs';
 
 const client = new OpenAI({ baseURL: BASE_URL, apiKey: API_KEY, maxRetries: 0 });
@@ -104,7 +104,6 @@ describe('openai-node chat.completions', () => {
     });
 
     test(`response_format json_schema on ${provider} answers JSON that satisfies the schema`,
-      { skip: pending({ anthropic: NATIVE_STRUCTURED_OUTPUT, google: NATIVE_STRUCTURED_OUTPUT, cohere: NATIVE_STRUCTURED_OUTPUT }, provider) },
       async () => {
         const completion = await client.chat.completions.create({
           model, messages: [{ role: 'user', content: 'Facts about Lisbon' }],

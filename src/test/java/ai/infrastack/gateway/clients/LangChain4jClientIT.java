@@ -15,7 +15,6 @@ import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.service.AiServices;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -117,7 +116,7 @@ class LangChain4jClientIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"gpt-4o", "llama-3.1-70b", "mistral-large"})
+    @CsvSource({"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
     void a_pojo_answer_through_a_json_schema_response_format(String model) {
         CityGuide guide = AiServices.create(CityGuide.class, chatModel(model)
                 .supportedCapabilities(Capability.RESPONSE_FORMAT_JSON_SCHEMA).strictJsonSchema(true).build());
@@ -126,13 +125,6 @@ class LangChain4jClientIT {
 
         assertNotNull(facts.city());
         assertNotNull(facts.landmarks());
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @CsvSource({"claude-3.5-sonnet", "gemini-1.5-pro", "command-r-plus"})
-    @Disabled("issue 10 item 3: response_format json_schema is not carried natively to Anthropic, Gemini and Cohere yet")
-    void a_pojo_answer_through_a_json_schema_response_format_on_native_vendors(String model) {
-        a_pojo_answer_through_a_json_schema_response_format(model);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -31,7 +31,7 @@ public final class AnthropicWireTranslator implements WireTranslator {
     /** OpenAI parameters this translator maps; any other field is dropped and named. */
     private static final Set<String> MAPPED = Set.of("model", "messages", "max_tokens", "max_completion_tokens",
             "temperature", "top_p", "stop", "stream", "tools", "tool_choice", "parallel_tool_calls", "user",
-            "routing", "budget", "response");
+            "response_format", "routing", "budget", "response");
 
     @Override
     public String format() {
@@ -77,6 +77,7 @@ public final class AnthropicWireTranslator implements WireTranslator {
             out.set("stop_sequences", stop);
         }
         mapTools(request, out, dropped);
+        mapResponseFormat(request.path("response_format"), out, dropped);
         if (request.hasNonNull("user")) {
             out.putObject("metadata").put("user_id", request.get("user").asText());
         }
@@ -185,6 +186,22 @@ public final class AnthropicWireTranslator implements WireTranslator {
             use.set("input", OpenAiRequestParts.toolArguments(call, index, c));
         }
         return blocks;
+    }
+
+    /**
+     * A JSON schema becomes Anthropic's structured output ({@code output_config.format}); plain JSON mode has no
+     * Anthropic equivalent (its structured outputs need a schema), so it is named as dropped.
+     */
+    private static void mapResponseFormat(JsonNode format, ObjectNode out, List<String> dropped) {
+        String type = format.path("type").asText("text");
+        JsonNode schema = format.path("json_schema").path("schema");
+        if ("json_schema".equals(type) && schema.isObject()) {
+            ObjectNode outputFormat = out.putObject("output_config").putObject("format");
+            outputFormat.put("type", "json_schema");
+            outputFormat.set("schema", schema);
+        } else if (!"text".equals(type)) {
+            dropped.add("response_format");
+        }
     }
 
     private static void mapTools(ObjectNode request, ObjectNode out, List<String> dropped) {

@@ -82,6 +82,11 @@ public final class GeminiWireTranslator implements WireTranslator {
         String format = request.path("response_format").path("type").asText("");
         if (format.equals("json_object") || format.equals("json_schema")) {
             config.put("responseMimeType", "application/json");
+            // Gemini takes a JSON Schema as it is in responseJsonSchema (responseSchema is its OpenAPI subset)
+            JsonNode schema = request.path("response_format").path("json_schema").path("schema");
+            if (format.equals("json_schema") && schema.isObject()) {
+                config.set("responseJsonSchema", schema);
+            }
         }
         if (!config.isEmpty()) {
             out.set("generationConfig", config);
