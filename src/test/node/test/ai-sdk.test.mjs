@@ -66,6 +66,30 @@ function scenarios(label, languageModel, skips) {
   });
 }
 
+describe('ai-sdk chat provider, a stream cut mid-way', () => {
+  for (const { model, provider } of PROVIDERS) {
+    test(`is reported, never a normal finish, on ${provider}`, async () => {
+      const errors = [];
+      const result = streamText({
+        model: openai.chat(model), maxRetries: 0, onError: ({ error }) => errors.push(error),
+        prompt: 'tell me a long tale of seven ships and nine harbours [sandbox:error_after=6]',
+      });
+      let text = '';
+      let finish;
+      try {
+        for await (const delta of result.textStream) {
+          text += delta;
+        }
+        finish = await result.finishReason;
+      } catch (error) {
+        errors.push(error);
+      }
+      assert.ok(text.length > 0, 'content arrived before the failure');
+      assert.ok(errors.length > 0 || (finish !== 'stop' && finish !== 'length'), `finish ${finish}, errors ${errors}`);
+    });
+  }
+});
+
 scenarios('ai-sdk default provider (Responses API)', (model) => openai(model), {
   text: { '*': RESPONSES_API }, tools: { '*': RESPONSES_API }, object: { '*': RESPONSES_API },
 });

@@ -45,6 +45,16 @@ describe('langchain ChatOpenAI', () => {
       assert.ok(usage?.output_tokens > 0, `usage reported: ${JSON.stringify(usage)}`);
     });
 
+    test(`a stream cut mid-way raises on ${provider}`, async () => {
+      let text = '';
+      await assert.rejects(async () => {
+        for await (const chunk of await chat(model).stream('tell me a long tale of seven ships and nine harbours [sandbox:error_after=6]')) {
+          text += chunk.content;
+        }
+      });
+      assert.ok(text.length > 0, 'content arrived before the failure');
+    });
+
     test(`tool round trip on ${provider}`, async () => {
       const withTools = chat(model).bindTools([weather]);
       const messages = [new HumanMessage("What's the weather in Quito?")];

@@ -128,6 +128,33 @@ describe('openai-node chat.completions', () => {
   }
 });
 
+describe("the spec's example streaming client", () => {
+  for (const { model, provider } of PROVIDERS) {
+    test(`reads choices[0].delta of every chunk on ${provider}`, async () => {
+      // the spec's snippet, verbatim in what it reads from each chunk
+      const response = await fetch(`${BASE_URL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${API_KEY}` },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: 'Write a story' }], stream: true }),
+      });
+      const text = await response.text();
+      let story = '';
+      let last;
+      for (const line of text.split('\n')) {
+        if (line.startsWith('data: ')) {
+          const data = line.slice(6);
+          if (data === '[DONE]') continue;
+          const parsed = JSON.parse(data);
+          story += parsed.choices[0].delta.content ?? '';
+          last = parsed;
+        }
+      }
+      assert.match(story, /Write a story/);
+      assert.ok(last.usage.total_tokens > 0 && last.cost.total_cost > 0 && last.latency, JSON.stringify(last));
+    });
+  }
+});
+
 describe('openai-node upstream errors', () => {
   test("a vendor's 422 reaches the SDK with the vendor's reason and the field", async () => {
     await assert.rejects(client.chat.completions.create({

@@ -11,6 +11,7 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.StreamingChatResponseHandler;
+import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiStreamingChatModel;
 import dev.langchain4j.service.AiServices;
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -134,5 +136,36 @@ class LangChain4jClientIT {
                 .chat(ChatRequest.builder().messages(UserMessage.from("one two three four five six seven")).build());
 
         assertTrue(response.tokenUsage().outputTokenCount() <= 3, response.tokenUsage().toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
+    void a_stream_cut_mid_way_is_not_taken_for_a_complete_answer(String model) throws Exception {
+        OpenAiStreamingChatModel streaming = OpenAiStreamingChatModel.builder()
+                .baseUrl(baseUrl).apiKey(PackagedGateway.MASTER_KEY).modelName(model).build();
+        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+        streaming.chat("tell me a long tale of seven ships and nine harbours [sandbox:error_after=6]", new StreamingChatResponseHandler() {
+            @Override
+            public void onPartialResponse(String text) {
+            }
+
+            @Override
+            public void onCompleteResponse(ChatResponse response) {
+                done.complete(response);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                done.completeExceptionally(error);
+            }
+        });
+        try {
+            ChatResponse response = done.get(60, TimeUnit.SECONDS);
+            // LangChain4j ignores the in-band error event; the finish reason still says the answer is not whole
+            assertTrue(response.finishReason() != FinishReason.STOP && response.finishReason() != FinishReason.LENGTH,
+                    "a cut stream must not look finished: " + response.finishReason());
+        } catch (ExecutionException reported) {
+            // reported as an error: recognisable too
+        }
     }
 }

@@ -79,14 +79,27 @@ class OpenAiJavaClientIT {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
-    @Disabled("issue 10 item 5: without include_usage the finish chunk carries usage, which the accumulator takes for "
-            + "the final usage-only chunk and so builds a completion with no choices (platform-notes.md)")
     void the_accumulator_rebuilds_a_stream_without_include_usage(String model) {
         ChatCompletion completion = accumulate(ChatCompletionCreateParams.builder().model(model)
                 .addUserMessage("Describe the sea").build());
 
         assertEquals(ChatCompletion.Choice.FinishReason.STOP, completion.choices().get(0).finishReason());
         assertTrue(completion.choices().get(0).message().content().orElse("").contains("Describe the sea"));
+        assertTrue(completion.usage().orElseThrow().totalTokens() > 0, "usage reaches the accumulator unasked");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
+    void a_stream_cut_mid_way_raises_in_the_sdk(String model) {
+        ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model(model)
+                .addUserMessage("tell me a long tale of seven ships and nine harbours [sandbox:error_after=6]").build();
+        StringBuilder text = new StringBuilder();
+        assertThrows(RuntimeException.class, () -> {
+            try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+                stream.stream().forEach(chunk -> chunk.choices().forEach(c -> text.append(c.delta().content().orElse(""))));
+            }
+        });
+        assertTrue(text.length() > 0, "content arrived before the failure");
     }
 
     @ParameterizedTest(name = "{0}")
