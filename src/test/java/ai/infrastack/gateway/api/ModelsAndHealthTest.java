@@ -235,6 +235,10 @@ class ModelsAndHealthTest {
         String ok = "{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
         assertEquals(200, gateway.post("/chat/completions", ok, RunningGateway.MASTER_KEY).statusCode());
         JsonNode before = health().path("providers").path("openai");
+        for (int i = 0; i < 100 && !"healthy".equals(before.path("status").asText()); i++) {
+            sleep(50);
+            before = health().path("providers").path("openai");
+        }
         assertEquals("healthy", before.path("status").asText(), "a successful call leaves openai healthy: " + before);
         assertTrue(before.path("latency_ms").isIntegralNumber(), "a latency once openai was called: " + before);
 
@@ -242,9 +246,22 @@ class ModelsAndHealthTest {
         HttpResponse<String> r = gateway.post("/chat/completions", failing, RunningGateway.MASTER_KEY);
         assertEquals(502, r.statusCode(), r.body());
 
+        // health is updated by the analytics wire-tap, after the response: allow it a moment
         JsonNode h = health();
+        for (int i = 0; i < 100 && !"degraded".equals(h.path("providers").path("openai").path("status").asText()); i++) {
+            sleep(50);
+            h = health();
+        }
         assertEquals("degraded", h.path("providers").path("openai").path("status").asText(), h.toString());
         assertNotEquals("degraded", h.path("providers").path("anthropic").path("status").asText(), "anthropic is unaffected");
         assertEquals("degraded", h.path("status").asText(), "a degraded provider degrades the overall status");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
