@@ -1,10 +1,27 @@
 package ai.infrastack.gateway;
 
+import ai.infrastack.gateway.analytics.AnalyticsConfiguration;
+import ai.infrastack.gateway.api.ApiConfiguration;
+import ai.infrastack.gateway.auth.AuthConfiguration;
+import ai.infrastack.gateway.catalog.CatalogConfiguration;
+import ai.infrastack.gateway.core.CoreConfiguration;
+import ai.infrastack.gateway.cost.CostConfiguration;
+import ai.infrastack.gateway.health.HealthConfiguration;
+import ai.infrastack.gateway.metrics.MetricsConfiguration;
+import ai.infrastack.gateway.provider.ProviderConfiguration;
+import ai.infrastack.gateway.reload.ReloadConfiguration;
+import ai.infrastack.gateway.routing.RoutingConfiguration;
+import ai.infrastack.gateway.storage.StorageConfiguration;
+import ai.infrastack.gateway.streaming.StreamingConfiguration;
+import ai.infrastack.gateway.validation.ValidationConfiguration;
+import org.apache.camel.CamelConfiguration;
 import org.apache.camel.main.Main;
 
+import java.util.List;
+
 /**
- * Starts the gateway: camel-main with the top-level {@code application.properties} (overriding the
- * packaged one), the YAML routes from {@code ./routes} and the catalog from {@code ./pricing}.
+ * Starts the gateway: camel-main with the top-level {@code application.properties} (over the copy
+ * packaged in the jar), the YAML routes from {@code ./routes} and the catalog from {@code ./pricing}.
  */
 public final class GatewayApplication {
     private GatewayApplication() {}
@@ -19,7 +36,25 @@ public final class GatewayApplication {
         Main main = new Main();
         String location = System.getProperty("gateway.config", System.getenv().getOrDefault("GATEWAY_CONFIG", "application.properties"));
         main.setDefaultPropertyPlaceholderLocation("classpath:application.properties;optional=true,file:" + location + ";optional=true");
-        main.configure().addConfiguration(new GatewayConfiguration());
+        // Each capability binds its own beans; a later one may look up an earlier one's, so the
+        // order is the order of dependence. All run before the route files are loaded.
+        for (CamelConfiguration c : List.of(
+                new CoreConfiguration(),
+                new ReloadConfiguration(),
+                new StorageConfiguration(),
+                new CatalogConfiguration(),
+                new ProviderConfiguration(),
+                new AuthConfiguration(),
+                new ValidationConfiguration(),
+                new RoutingConfiguration(),
+                new CostConfiguration(),
+                new StreamingConfiguration(),
+                new HealthConfiguration(),
+                new ApiConfiguration(),
+                new AnalyticsConfiguration(),
+                new MetricsConfiguration())) {
+            main.configure().addConfiguration(c);
+        }
         return main;
     }
 }

@@ -1,11 +1,11 @@
 package ai.infrastack.gateway.analytics;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.ExchangeKeys;
-import ai.infrastack.gateway.api.GatewayException;
-import ai.infrastack.gateway.api.ResponseHeaders;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.ResponseHeaders;
 import ai.infrastack.gateway.auth.Caller;
-import ai.infrastack.gateway.cost.Cost;
+import ai.infrastack.gateway.core.Cost;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

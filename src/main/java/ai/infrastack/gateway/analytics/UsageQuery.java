@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.analytics;
 
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.GatewayException;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;

@@ -1,13 +1,13 @@
 package ai.infrastack.gateway.analytics;
 
-import ai.infrastack.gateway.api.ExchangeKeys;
-import ai.infrastack.gateway.api.GatewayException;
-import ai.infrastack.gateway.api.Latency;
+import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.Latency;
 import ai.infrastack.gateway.auth.Caller;
 import ai.infrastack.gateway.catalog.ModelSpec;
-import ai.infrastack.gateway.cost.Cost;
-import ai.infrastack.gateway.cost.Usage;
-import ai.infrastack.gateway.provider.ChatResult;
+import ai.infrastack.gateway.core.Cost;
+import ai.infrastack.gateway.core.Usage;
+import ai.infrastack.gateway.core.Completion;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
@@ -39,7 +39,7 @@ public final class UsageRecorder implements Processor {
         Caller caller = exchange.getProperty(ExchangeKeys.CALLER, Caller.class);
         ObjectNode request = exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class);
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
-        ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
+        Completion result = exchange.getProperty(ExchangeKeys.COMPLETION, Completion.class);
         Cost cost = exchange.getProperty(ExchangeKeys.COST, Cost.class);
         GatewayException error = exchange.getProperty(ExchangeKeys.ERROR, GatewayException.class);
         Latency latency = exchange.getProperty(ExchangeKeys.LATENCY, Latency.class);

@@ -1,66 +1,108 @@
 package ai.infrastack.gateway.api;
 
 import ai.infrastack.gateway.catalog.ModelSpec;
-import ai.infrastack.gateway.cost.Cost;
-import ai.infrastack.gateway.provider.ChatResult;
+import ai.infrastack.gateway.core.Completion;
+import ai.infrastack.gateway.core.Cost;
+import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.core.Latency;
+import ai.infrastack.gateway.core.ResponseHeaders;
+import ai.infrastack.gateway.streaming.ChunkEncoder;
+import ai.infrastack.gateway.streaming.ClientStream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * Last pipeline step: the OpenAI-shaped response plus the gateway's {@code provider}, {@code usage},
- * {@code cost}, {@code latency} (and, on request, {@code routing}) objects, honouring the client's
- * {@code response.include_*} switches.
+ * Renders the answer, unary or streamed, once the pipeline's closing steps have run: the
+ * OpenAI-shaped completion plus the gateway's {@code provider}, {@code usage}, {@code cost},
+ * {@code latency} (and, on request, {@code routing}) objects — or, for a stream, its last chunk
+ * carrying the same objects and {@code [DONE]}, or the error event of a stream that broke (and
+ * no {@code [DONE]}, so a cut answer never looks whole). The {@code response.include_*} switches
+ * are applied here, and only here.
  */
 public final class ChatResponseAssembler implements Processor {
     private final ObjectMapper mapper;
-    private final ProviderHealth health;
 
-    public ChatResponseAssembler(ObjectMapper mapper, ProviderHealth health) {
+    public ChatResponseAssembler(ObjectMapper mapper) {
         this.mapper = mapper;
-        this.health = health;
     }
 
     @Override
     public void process(Exchange exchange) throws Exception {
         ObjectNode request = exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class);
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
-        ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
+        Completion completion = exchange.getProperty(ExchangeKeys.COMPLETION, Completion.class);
         Cost cost = exchange.getProperty(ExchangeKeys.COST, Cost.class);
         Latency latency = Latency.of(exchange);
         exchange.setProperty(ExchangeKeys.LATENCY, latency);
-        health.recordSuccess(model.provider(), latency.upstreamMs());
+        ResponseOptions options = ResponseOptions.of(request);
 
-        ObjectNode options = request.path("response").isObject() ? (ObjectNode) request.get("response") : mapper.createObjectNode();
-        ObjectNode out = mapper.createObjectNode();
-        out.put("id", result.id());
-        out.put("object", "chat.completion");
-        out.put("created", result.created());
-        out.put("model", model.id());
-        out.put("provider", model.provider());
-        out.set("choices", result.choices());
-        if (options.path("include_usage").asBoolean(true)) {
-            out.set("usage", UsageJson.usage(mapper, result.usage()));
+        if (!completion.streamed()) {
+            ObjectNode out = mapper.createObjectNode();
+            out.put("id", completion.id());
+            out.put("object", "chat.completion");
+            out.put("created", completion.created());
+            out.put("model", model.id());
+            out.put("provider", model.provider());
+            out.set("choices", completion.choices());
+            addExtras(out, options, completion, cost, latency, model, true);
+            ResponseHeaders.reset(exchange, 200);
+            exchange.getMessage().setBody(mapper.writeValueAsBytes(out));
+            return;
         }
-        if (options.path("include_cost").asBoolean(true) && cost != null) {
-            out.set("cost", UsageJson.cost(mapper, cost, result.usage()));
+        ClientStream client = exchange.getProperty(ExchangeKeys.CLIENT_STREAM, ClientStream.class);
+        switch (completion.ending()) {
+            case COMPLETE -> client.finish(lastChunks(client.encoder(), request, options, completion, cost, latency, model), true);
+            case FAILED -> client.finish(List.of(ErrorBody.of(mapper, completion.failure(),
+                    exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class))), false);
+            case ABANDONED -> client.abandon();
         }
-        if (options.path("include_latency").asBoolean(true)) {
+        exchange.getMessage().setBody(null);
+    }
+
+    /**
+     * The finish chunk with usage, cost and latency. A client that asked for OpenAI's own usage
+     * chunk ({@code stream_options.include_usage}) gets usage there only: the official Java SDK's
+     * ChatCompletionAccumulator takes any chunk with usage for that last chunk and would drop the
+     * finish chunk's finish_reason.
+     */
+    private List<ObjectNode> lastChunks(ChunkEncoder encoder, ObjectNode request, ResponseOptions options, Completion completion,
+                                        Cost cost, Latency latency, ModelSpec model) {
+        boolean usageChunk = request.path("stream_options").path("include_usage").asBoolean(false);
+        ObjectNode last = encoder.chunk(mapper.createObjectNode(), completion.finishReason());
+        addExtras(last, options, completion, cost, latency, model, !usageChunk);
+        List<ObjectNode> chunks = new ArrayList<>(2);
+        chunks.add(last);
+        if (usageChunk) {
+            chunks.add(encoder.usageChunk(UsageJson.usage(mapper, completion.usage())));
+        }
+        return chunks;
+    }
+
+    private void addExtras(ObjectNode out, ResponseOptions options, Completion completion, Cost cost, Latency latency,
+                           ModelSpec model, boolean withUsage) {
+        if (options.usage() && withUsage) {
+            out.set("usage", UsageJson.usage(mapper, completion.usage()));
+        }
+        if (options.cost() && cost != null) {
+            out.set("cost", UsageJson.cost(mapper, cost, completion.usage()));
+        }
+        if (options.latency()) {
             out.set("latency", latency.toJson(mapper));
         }
-        if (options.path("include_model_info").asBoolean(false)) {
+        if (options.modelInfo()) {
             ObjectNode routing = out.putObject("routing");
             routing.put("selected_provider", model.provider());
             routing.put("selected_model", model.id());
-            routing.put("upstream_model", result.upstreamModel());
+            routing.put("upstream_model", completion.upstreamModel());
             routing.put("routing_reason", "requested_model");
             routing.putArray("considered_models").add(model.id());
             routing.put("fallback_used", false);
             routing.put("cache_hit", false);
         }
-        ResponseHeaders.reset(exchange, 200);
-        exchange.getMessage().setBody(mapper.writeValueAsBytes(out));
     }
-
 }

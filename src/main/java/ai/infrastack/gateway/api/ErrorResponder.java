@@ -1,7 +1,11 @@
 package ai.infrastack.gateway.api;
 
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.ResponseHeaders;
+import ai.infrastack.gateway.streaming.ClientStream;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
@@ -10,39 +14,43 @@ import org.slf4j.LoggerFactory;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.Map;
 
 /**
  * Renders any failure on the request path as the spec's error body. A {@link GatewayException}
  * keeps its type and status; an unexpected exception becomes a 500 server_error whose details
- * go to the log, never to the client.
+ * go to the log, never to the client. A failure after a stream's headers were sent ends that
+ * stream with the same error as its last event.
  */
 public final class ErrorResponder implements Processor {
     private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
     private final ObjectMapper mapper;
-    private final ProviderHealth health;
 
-    public ErrorResponder(ObjectMapper mapper, ProviderHealth health) {
+    public ErrorResponder(ObjectMapper mapper) {
         this.mapper = mapper;
-        this.health = health;
     }
 
     @Override
     public void process(Exchange exchange) throws Exception {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         GatewayException error = classify(cause, exchange.getProperty(ExchangeKeys.PROVIDER, String.class));
-        if (error.type() == ErrorType.PROVIDER && error.provider() != null) {
-            health.recordFailure(error.provider());
-        }
         if (error.type() == ErrorType.SERVER) {
             LOG.error("request {} failed: {}", exchange.getProperty(ExchangeKeys.REQUEST_ID), cause == null ? "unknown" : cause.toString(), cause);
         }
         exchange.setProperty(ExchangeKeys.ERROR, error);
+        String requestId = exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class);
+        ClientStream stream = exchange.getProperty(ExchangeKeys.CLIENT_STREAM, ClientStream.class);
+        if (stream != null) {
+            stream.finish(List.of(ErrorBody.of(mapper, error, requestId)), false);
+            exchange.getMessage().setBody(null);
+            return;
+        }
         ResponseHeaders.reset(exchange, error.status());
         for (Map.Entry<String, String> h : error.headers().entrySet()) {
             exchange.getMessage().setHeader(h.getKey(), h.getValue());
         }
-        exchange.getMessage().setBody(mapper.writeValueAsBytes(body(error, exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class))));
+        exchange.getMessage().setBody(mapper.writeValueAsBytes(ErrorBody.of(mapper, error, requestId)));
     }
 
     /** Maps what was thrown to what the client is told. */
@@ -67,22 +75,5 @@ public final class ErrorResponder implements Processor {
             }
         }
         return GatewayException.of(ErrorType.SERVER, "The gateway failed to handle this request").build();
-    }
-
-    ObjectNode body(GatewayException e, String requestId) {
-        ObjectNode root = mapper.createObjectNode();
-        ObjectNode err = root.putObject("error");
-        err.put("message", e.getMessage());
-        err.put("type", e.type().wireName());
-        err.put("param", e.param());
-        err.put("code", e.code());
-        if (e.provider() != null) {
-            err.put("provider", e.provider());
-        }
-        if (e.upstreamStatus() != null) {
-            err.put("upstream_status", e.upstreamStatus());
-        }
-        err.put("request_id", requestId);
-        return root;
     }
 }

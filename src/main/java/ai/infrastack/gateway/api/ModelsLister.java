@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.api;
 
+import ai.infrastack.gateway.core.ResponseHeaders;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.catalog.PriceTier;

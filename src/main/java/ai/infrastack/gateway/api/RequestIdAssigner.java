@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.api;
 
+import ai.infrastack.gateway.core.ExchangeKeys;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 

@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.api;
 
+import ai.infrastack.gateway.core.ErrorType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.ext.web.RoutingContext;

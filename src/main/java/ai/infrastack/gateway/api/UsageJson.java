@@ -1,7 +1,7 @@
 package ai.infrastack.gateway.api;
 
-import ai.infrastack.gateway.cost.Cost;
-import ai.infrastack.gateway.cost.Usage;
+import ai.infrastack.gateway.core.Cost;
+import ai.infrastack.gateway.core.Usage;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

@@ -1,8 +1,8 @@
 package ai.infrastack.gateway.auth;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.ExchangeKeys;
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.core.GatewayException;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 

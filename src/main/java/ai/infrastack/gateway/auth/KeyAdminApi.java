@@ -1,9 +1,9 @@
 package ai.infrastack.gateway.auth;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.ExchangeKeys;
-import ai.infrastack.gateway.api.GatewayException;
-import ai.infrastack.gateway.api.ResponseHeaders;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.ResponseHeaders;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

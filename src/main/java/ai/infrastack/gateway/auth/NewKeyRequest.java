@@ -1,7 +1,7 @@
 package ai.infrastack.gateway.auth;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import com.fasterxml.jackson.core.JsonParser;

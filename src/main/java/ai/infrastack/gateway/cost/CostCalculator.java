@@ -1,9 +1,11 @@
 package ai.infrastack.gateway.cost;
 
-import ai.infrastack.gateway.api.ExchangeKeys;
+import ai.infrastack.gateway.core.Cost;
+import ai.infrastack.gateway.core.Usage;
+import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.catalog.PriceTier;
-import ai.infrastack.gateway.provider.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
@@ -31,7 +33,7 @@ public final class CostCalculator implements Processor {
     @Override
     public void process(Exchange exchange) {
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
-        ChatResult result = exchange.getProperty(ExchangeKeys.RESULT, ChatResult.class);
+        Completion result = exchange.getProperty(ExchangeKeys.COMPLETION, Completion.class);
         exchange.setProperty(ExchangeKeys.COST, price(model, result.usage(), exchange.getProperty(ExchangeKeys.REQUEST_ID)));
     }
 

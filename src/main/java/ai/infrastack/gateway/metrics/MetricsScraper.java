@@ -1,8 +1,8 @@
 package ai.infrastack.gateway.metrics;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.GatewayException;
-import ai.infrastack.gateway.api.ResponseHeaders;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.ResponseHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 

@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.provider;
 
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.GatewayException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,17 +17,17 @@ import java.util.Set;
  * way: message text, stop sequences, image data URLs, tool-call arguments, unmapped parameters,
  * and merging same-role turns for vendors that want them alternating.
  */
-final class OpenAiRequestParts {
+public final class OpenAiRequestParts {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private OpenAiRequestParts() {}
 
     /** An image given as {@code data:<media type>;base64,<data>}. */
-    record DataUrl(String mediaType, String data) {}
+    public record DataUrl(String mediaType, String data) {}
 
     /** The text of a content value: the string itself, or its text parts joined. */
-    static String text(JsonNode content) {
+    public static String text(JsonNode content) {
         if (content == null || content.isNull()) {
             return "";
         }
@@ -44,7 +44,7 @@ final class OpenAiRequestParts {
     }
 
     /** {@code stop} (a string or a list) as a list, or null when the request has none. */
-    static ArrayNode stopSequences(JsonNode stop) {
+    public static ArrayNode stopSequences(JsonNode stop) {
         if (stop == null || stop.isNull()) {
             return null;
         }
@@ -58,12 +58,12 @@ final class OpenAiRequestParts {
     }
 
     /** The URL of an {@code image_url} part (a string or {@code {url}}). */
-    static String imageUrl(JsonNode imageUrl) {
+    public static String imageUrl(JsonNode imageUrl) {
         return imageUrl.isTextual() ? imageUrl.asText() : imageUrl.path("url").asText();
     }
 
     /** A data URL's media type and base64 data, or null for any other URL. */
-    static DataUrl dataUrl(String url) {
+    public static DataUrl dataUrl(String url) {
         if (!url.startsWith("data:")) {
             return null;
         }
@@ -79,7 +79,7 @@ final class OpenAiRequestParts {
      * An assistant tool call's {@code arguments} (a JSON string) as an object; empty means {}.
      * Anything else is the client's mistake, named by its place in the request.
      */
-    static ObjectNode toolArguments(JsonNode call, int message, int index) {
+    public static ObjectNode toolArguments(JsonNode call, int message, int index) {
         String args = call.path("function").path("arguments").asText("");
         try {
             JsonNode parsed = args.isBlank() ? JSON.objectNode() : MAPPER.readTree(args);
@@ -94,7 +94,7 @@ final class OpenAiRequestParts {
     }
 
     /** Adds every non-null request field outside {@code mapped} to {@code dropped}. */
-    static void nameUnmapped(ObjectNode request, Set<String> mapped, List<String> dropped) {
+    public static void nameUnmapped(ObjectNode request, Set<String> mapped, List<String> dropped) {
         Iterator<String> names = request.fieldNames();
         while (names.hasNext()) {
             String name = names.next();
@@ -108,7 +108,7 @@ final class OpenAiRequestParts {
      * Appends a turn, or merges it into the last one when that has the same role, for vendors that
      * want alternating turns. {@code itemsField} is where a turn keeps its items ("content", "parts").
      */
-    static void appendTurn(ArrayNode turns, String role, String itemsField, ArrayNode items) {
+    public static void appendTurn(ArrayNode turns, String role, String itemsField, ArrayNode items) {
         if (items.isEmpty()) {
             return;
         }

@@ -1,7 +1,7 @@
 package ai.infrastack.gateway.provider;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.GatewayException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

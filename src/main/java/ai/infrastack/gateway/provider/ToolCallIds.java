@@ -13,13 +13,13 @@ import java.security.NoSuchAlgorithmException;
  * assistant's tool call and the tool result that answers it (sent later, in another request) still
  * carry the same id; ids that already fit are kept.
  */
-final class ToolCallIds {
+public final class ToolCallIds {
     private static final char[] ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
 
     private ToolCallIds() {}
 
     /** A copy of the messages with every tool-call id as exactly nine letters or digits (Mistral's rule). */
-    static ArrayNode nineChar(ArrayNode messages) {
+    public static ArrayNode nineChar(ArrayNode messages) {
         ArrayNode copy = messages.deepCopy();
         for (JsonNode m : copy) {
             for (JsonNode call : m.path("tool_calls")) {
@@ -34,7 +34,7 @@ final class ToolCallIds {
         return copy;
     }
 
-    static String nineChar(String id) {
+    public static String nineChar(String id) {
         if (id.length() == 9 && id.chars().allMatch(Character::isLetterOrDigit) && id.chars().allMatch(c -> c < 128)) {
             return id;
         }

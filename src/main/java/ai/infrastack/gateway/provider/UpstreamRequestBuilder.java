@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.provider;
 
-import ai.infrastack.gateway.api.ExchangeKeys;
+import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

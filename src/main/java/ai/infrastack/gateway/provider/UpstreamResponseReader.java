@@ -1,8 +1,8 @@
 package ai.infrastack.gateway.provider;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.ExchangeKeys;
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,7 +21,7 @@ import java.util.Map;
 /**
  * Provider step after the {@code http} call: records the upstream timings, turns an error status
  * into the gateway's error (provider named, upstream message kept) and a success into a
- * {@link ChatResult} through the provider's wire translator — or, for a stream, opens it and
+ * {@link Completion} through the provider's wire translator — or, for a stream, opens it and
  * reads up to its first content, so a stream that fails before answering is an ordinary error.
  */
 public final class UpstreamResponseReader implements Processor {
@@ -63,7 +63,7 @@ public final class UpstreamResponseReader implements Processor {
             throw GatewayException.of(ErrorType.PROVIDER, "The upstream provider returned a response that is not a JSON object")
                     .status(502).provider(provider).upstreamStatus(status).code("upstream_invalid_response").build();
         }
-        exchange.setProperty(ExchangeKeys.RESULT, translator.fromUpstream(body, exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class)));
+        exchange.setProperty(ExchangeKeys.COMPLETION, translator.fromUpstream(body, exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class)));
         m.setBody(null);
     }
 

@@ -1,6 +1,7 @@
 package ai.infrastack.gateway.provider;
 
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.Completion;
+import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -36,7 +37,7 @@ public interface WireTranslator {
     }
 
     /** The vendor's successful response, translated to OpenAI choices and canonical usage. */
-    ChatResult fromUpstream(JsonNode response, ModelSpec model);
+    Completion fromUpstream(JsonNode response, ModelSpec model);
 
     /**
      * The vendor's error response as the gateway's error. {@code headers} holds the upstream

@@ -1,7 +1,7 @@
 package ai.infrastack.gateway.provider;
 
-import ai.infrastack.gateway.api.GatewayException;
-import ai.infrastack.gateway.api.ErrorType;
+import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.ErrorType;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -11,8 +11,8 @@ import java.nio.charset.StandardCharsets;
  * Writes OpenAI {@code chat.completion.chunk} events ({@code data: {...}\n\n}) for one stream: same
  * id, created time and model on every chunk, as OpenAI's own stream has.
  */
-final class ChunkEncoder {
-    static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+public final class ChunkEncoder {
+    public static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ObjectMapper mapper;
     private final String id;
@@ -20,7 +20,7 @@ final class ChunkEncoder {
     private final String model;
     private final String provider;
 
-    ChunkEncoder(ObjectMapper mapper, String id, long created, String model, String provider) {
+    public ChunkEncoder(ObjectMapper mapper, String id, long created, String model, String provider) {
         this.mapper = mapper;
         this.id = id;
         this.created = created;
@@ -29,7 +29,7 @@ final class ChunkEncoder {
     }
 
     /** A chunk whose single choice carries {@code delta} (and {@code finishReason} when not null). */
-    ObjectNode chunk(ObjectNode delta, String finishReason) {
+    public ObjectNode chunk(ObjectNode delta, String finishReason) {
         ObjectNode chunk = envelope();
         ObjectNode choice = chunk.putArray("choices").addObject();
         choice.put("index", 0);
@@ -40,22 +40,22 @@ final class ChunkEncoder {
     }
 
     /** OpenAI's extra last chunk for {@code stream_options.include_usage}: no choices, only usage. */
-    ObjectNode usageChunk(ObjectNode usage) {
+    public ObjectNode usageChunk(ObjectNode usage) {
         ObjectNode chunk = envelope();
         chunk.putArray("choices");
         chunk.set("usage", usage);
         return chunk;
     }
 
-    ObjectNode roleDelta() {
+    public ObjectNode roleDelta() {
         return mapper.createObjectNode().put("role", "assistant").put("content", "");
     }
 
-    ObjectNode textDelta(String text) {
+    public ObjectNode textDelta(String text) {
         return mapper.createObjectNode().put("content", text);
     }
 
-    ObjectNode toolCallStartDelta(StreamEvent.ToolCallStart start) {
+    public ObjectNode toolCallStartDelta(StreamEvent.ToolCallStart start) {
         ObjectNode delta = mapper.createObjectNode();
         ObjectNode call = delta.putArray("tool_calls").addObject();
         call.put("index", start.index());
@@ -65,14 +65,14 @@ final class ChunkEncoder {
         return delta;
     }
 
-    ObjectNode toolCallArgumentsDelta(StreamEvent.ToolCallArguments args) {
+    public ObjectNode toolCallArgumentsDelta(StreamEvent.ToolCallArguments args) {
         ObjectNode delta = mapper.createObjectNode();
         ArrayNode calls = delta.putArray("tool_calls");
         calls.addObject().put("index", args.index()).putObject("function").put("arguments", args.fragment());
         return delta;
     }
 
-    byte[] event(ObjectNode json) {
+    public byte[] event(ObjectNode json) {
         try {
             byte[] body = mapper.writeValueAsBytes(json);
             byte[] out = new byte[body.length + 8];

@@ -1,7 +1,7 @@
 package ai.infrastack.gateway.streaming;
 
-import ai.infrastack.gateway.api.GatewayException;
-import ai.infrastack.gateway.cost.Usage;
+import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.Usage;
 
 /**
  * What a vendor's stream says, in the gateway's own terms. Each vendor's {@link StreamDecoder} turns

@@ -1,19 +1,19 @@
 package ai.infrastack.gateway.streaming;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.GatewayException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** What the vendor decoders share: parsing an event's JSON, and the failures of a broken stream. */
-final class StreamSupport {
+public final class StreamSupport {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private StreamSupport() {}
 
     /** The event's data as JSON, or null when it is not JSON. */
-    static JsonNode parse(String data) {
+    public static JsonNode parse(String data) {
         if (data == null || data.isBlank()) {
             return null;
         }
@@ -25,14 +25,14 @@ final class StreamSupport {
     }
 
     /** The upstream sent something that is not its stream format. */
-    static StreamEvent.Failure unreadable(String provider, String what) {
+    public static StreamEvent.Failure unreadable(String provider, String what) {
         return new StreamEvent.Failure(GatewayException.of(ErrorType.PROVIDER,
                         "The upstream provider sent a stream event that could not be read: " + what)
                 .status(502).provider(provider).code("upstream_invalid_response").build());
     }
 
     /** A text for messages: the first characters of the data, never the whole of a huge event. */
-    static String excerpt(String data) {
+    public static String excerpt(String data) {
         if (data == null) {
             return "<no data>";
         }
@@ -40,7 +40,7 @@ final class StreamSupport {
     }
 
     /** An HTTP status a vendor put in an in-stream error, when it is one (400–599); else 0. */
-    static int httpStatus(JsonNode value) {
+    public static int httpStatus(JsonNode value) {
         int status = 0;
         if (value != null && value.isInt()) {
             status = value.asInt();

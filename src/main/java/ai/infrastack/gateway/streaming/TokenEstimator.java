@@ -1,6 +1,6 @@
 package ai.infrastack.gateway.streaming;
 
-import ai.infrastack.gateway.cost.Usage;
+import ai.infrastack.gateway.core.Usage;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;

@@ -1,7 +1,7 @@
 package ai.infrastack.gateway.analytics;
 
-import ai.infrastack.gateway.api.ErrorType;
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.auth.Caller;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.api;
 
+import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.support.RunningGateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -180,7 +181,7 @@ class ErrorResponsesTest {
 
     @Test
     void unexpected_failure_is_server_error_without_internal_details() throws Exception {
-        var responder = new ErrorResponder(JSON, new ProviderHealth());
+        var responder = new ErrorResponder(JSON);
         var exchange = new org.apache.camel.support.DefaultExchange(gateway.context());
         exchange.setProperty(ExchangeKeys.REQUEST_ID, "req_test");
         exchange.setProperty(org.apache.camel.Exchange.EXCEPTION_CAUGHT, new IllegalStateException("secret internal detail"));

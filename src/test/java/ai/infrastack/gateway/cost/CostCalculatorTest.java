@@ -1,10 +1,12 @@
 package ai.infrastack.gateway.cost;
 
-import ai.infrastack.gateway.api.ExchangeKeys;
+import ai.infrastack.gateway.core.Cost;
+import ai.infrastack.gateway.core.Usage;
+import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.catalog.PriceTier;
-import ai.infrastack.gateway.provider.ChatResult;
+import ai.infrastack.gateway.core.Completion;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -248,8 +250,8 @@ class CostCalculatorTest {
         Exchange exchange = new DefaultExchange(camel);
         exchange.setProperty(ExchangeKeys.MODEL, model);
         exchange.setProperty(ExchangeKeys.REQUEST_ID, "req_unit");
-        exchange.setProperty(ExchangeKeys.RESULT,
-                new ChatResult("chatcmpl-unit", 0, JsonNodeFactory.instance.arrayNode(), usage, model.upstream()));
+        exchange.setProperty(ExchangeKeys.COMPLETION,
+                Completion.unary("chatcmpl-unit", 0, JsonNodeFactory.instance.arrayNode(), usage, model.upstream()));
         return exchange;
     }
 

@@ -1,6 +1,7 @@
 package ai.infrastack.gateway.provider;
 
-import ai.infrastack.gateway.api.GatewayException;
+import ai.infrastack.gateway.provider.openai.OpenAiWireTranslator;
+import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,0 +1,46 @@
+package ai.infrastack.gateway.core;
+
+/** Names of the exchange properties that carry the canonical request state between pipeline steps. */
+public final class ExchangeKeys {
+    private ExchangeKeys() {}
+
+    public static final String REQUEST_ID = "gatewayRequestId";
+    public static final String RECEIVED_NANOS = "gatewayReceivedNanos";
+    /** Wall-clock time the request was received (Instant), for the request log. */
+    public static final String RECEIVED_AT = "gatewayReceivedAt";
+    public static final String CALLER = "gatewayCaller";
+    /** The client's request as parsed JSON (ObjectNode), OpenAI format. */
+    public static final String CHAT_REQUEST = "gatewayChatRequest";
+    public static final String MODEL = "gatewayModel";
+    public static final String PROVIDER = "provider";
+    public static final String WIRE_FORMAT = "wireFormat";
+    public static final String DEFAULT_BASE_URL = "defaultBaseUrl";
+    /** Route setting: the env-variable prefix of a provider's key and base URL when it differs from its name. */
+    public static final String ENV_PREFIX = "envPrefix";
+    /** Route setting: see {@link ai.infrastack.gateway.provider.ProviderQuirks}. */
+    public static final String RENAME_PARAMS = "renameParams";
+    public static final String TOOL_CALL_IDS = "toolCallIds";
+    public static final String STREAM_OPTIONS = "streamOptions";
+    public static final String DROPPED_PARAMS = "gatewayDroppedParams";
+    public static final String UPSTREAM_SENT_NANOS = "gatewayUpstreamSentNanos";
+    public static final String UPSTREAM_FIRST_BYTE_NANOS = "gatewayUpstreamFirstByteNanos";
+    public static final String UPSTREAM_DONE_NANOS = "gatewayUpstreamDoneNanos";
+    public static final String UPSTREAM_PROCESSING_MS = "gatewayUpstreamProcessingMs";
+    /** How the answer ended, unary or streamed (Completion). */
+    public static final String COMPLETION = "gatewayCompletion";
+    public static final String COST = "gatewayCost";
+    /** The latency reported to the client (Latency). */
+    public static final String LATENCY = "gatewayLatency";
+    /** True when the client asked for a stream (Boolean). */
+    public static final String STREAMING = "gatewayStreaming";
+    /** The opened upstream stream and its first events (streaming.OpenedStream). */
+    public static final String OPENED_STREAM = "gatewayOpenedStream";
+    /** The client's side of a streamed answer once its headers are sent (streaming.ClientStream). */
+    public static final String CLIENT_STREAM = "gatewayClientStream";
+    /** Headers a step adds to whatever response the request gets, success or error (Map name → value). */
+    public static final String RESPONSE_HEADERS = "gatewayResponseHeaders";
+    /** A status for the request log other than 200 or the error's, e.g. 499 for a client that left (Integer). */
+    public static final String STATUS = "gatewayStatus";
+    /** The GatewayException the client was answered with, for analytics. */
+    public static final String ERROR = "gatewayError";
+}

@@ -1,0 +1,63 @@
+package ai.infrastack.gateway.health;
+
+import ai.infrastack.gateway.core.ResponseHeaders;
+import ai.infrastack.gateway.catalog.ModelCatalog;
+import ai.infrastack.gateway.catalog.ModelSpec;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * {@code GET /api/v1/health}: status, version, uptime and one entry per provider of the catalog.
+ * In sandbox mode it says so, because answers then come from the simulator, not from vendors.
+ */
+public final class HealthReporter implements Processor {
+    private final ModelCatalog catalog;
+    private final ProviderHealth health;
+    private final ObjectMapper mapper;
+    private final String version;
+    private final boolean sandbox;
+    private final long startedNanos = System.nanoTime();
+
+    public HealthReporter(ModelCatalog catalog, ProviderHealth health, ObjectMapper mapper, String version, boolean sandbox) {
+        this.catalog = catalog;
+        this.health = health;
+        this.mapper = mapper;
+        this.version = version;
+        this.sandbox = sandbox;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        TreeSet<String> providers = new TreeSet<>();
+        for (ModelSpec m : catalog.models()) {
+            providers.add(m.provider());
+        }
+        Map<String, Object[]> snapshot = health.snapshot(providers);
+        boolean degraded = snapshot.values().stream().anyMatch(s -> "degraded".equals(s[0]));
+        ObjectNode root = mapper.createObjectNode();
+        root.put("status", degraded ? "degraded" : "healthy");
+        root.put("version", version);
+        root.put("uptime_ms", (System.nanoTime() - startedNanos) / 1_000_000);
+        root.put("mode", sandbox ? "sandbox" : "live");
+        if (sandbox) {
+            root.put("warning", "SANDBOX MODE: providers without an API key are answered by the built-in simulator");
+        }
+        ObjectNode ps = root.putObject("providers");
+        snapshot.forEach((name, s) -> {
+            ObjectNode p = ps.putObject(name);
+            p.put("status", (String) s[0]);
+            if (s[1] == null) {
+                p.putNull("latency_ms");
+            } else {
+                p.put("latency_ms", (Long) s[1]);
+            }
+        });
+        ResponseHeaders.reset(exchange, 200);
+        exchange.getMessage().setBody(mapper.writeValueAsBytes(root));
+    }
+}

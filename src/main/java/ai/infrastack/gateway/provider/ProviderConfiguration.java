@@ -1,0 +1,64 @@
+package ai.infrastack.gateway.provider;
+
+import ai.infrastack.gateway.core.Json;
+import ai.infrastack.gateway.core.Lifecycle;
+import ai.infrastack.gateway.core.Settings;
+import ai.infrastack.gateway.sandbox.SandboxUpstreams;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.Registry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
+
+/**
+ * Binds the provider call's steps — request builder, response reader, the wire translators and
+ * where each provider is reached — and, in sandbox mode, starts the simulated vendor APIs.
+ */
+public final class ProviderConfiguration implements CamelConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(ProviderConfiguration.class);
+    /** Providers whose key, when set, means the operator wants live calls rather than the sandbox. */
+    private static final List<String> KNOWN_PROVIDERS = List.of("openai", "anthropic", "google", "mistral", "cohere", "together");
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        Settings settings = Settings.of(context);
+        ObjectMapper mapper = mandatoryLookup(context, Json.BEAN, ObjectMapper.class);
+        Registry r = context.getRegistry();
+
+        boolean sandboxMode = settings.flag("gateway.sandbox") || noProviderKey(settings);
+        SandboxUpstreams sandbox = sandboxMode ? startSandbox(context, settings.integer("gateway.sandbox.port")) : null;
+        if (sandbox != null) {
+            r.bind("gatewaySandbox", sandbox);
+        }
+        WireTranslators translators = WireTranslators.discover();
+        ProviderTargets targets = new ProviderTargets(settings::optional, sandboxMode, sandbox == null ? null : sandbox::baseUrlFor);
+        r.bind("providerTargets", targets);
+        r.bind("upstreamTimer", new UpstreamTimer());
+        r.bind("upstreamRequestBuilder", new UpstreamRequestBuilder(translators, targets, mapper));
+        r.bind("upstreamResponseReader", new UpstreamResponseReader(translators, mapper));
+    }
+
+    private static SandboxUpstreams startSandbox(CamelContext context, int port) throws Exception {
+        SandboxUpstreams sandbox = SandboxUpstreams.start(port);
+        context.addService(Lifecycle.onStop(sandbox::close));
+        LOG.warn("=====================================================================================");
+        LOG.warn("SANDBOX MODE: providers without an API key are answered by the built-in simulator on");
+        LOG.warn("127.0.0.1:{}. Answers are fake. Set OPENAI_API_KEY, ANTHROPIC_API_KEY, ... for live calls.", sandbox.port());
+        LOG.warn("=====================================================================================");
+        return sandbox;
+    }
+
+    private static boolean noProviderKey(Settings settings) {
+        for (String p : KNOWN_PROVIDERS) {
+            if (settings.optional("gateway.provider." + p + ".api-key") != null || settings.optional(p.toUpperCase() + "_API_KEY") != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
