@@ -21,7 +21,7 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Writes request-log rows in batches on its own thread, off the request path. {@link #offer} never
  * blocks and never wakes the writer for a single row: it appends to a lock-free queue. The writer
- * wakes every {@link #FLUSH_INTERVAL_MS} (or as soon as a full batch waits) and writes what has
+ * wakes every flush interval (or as soon as a full batch waits) and writes what has
  * gathered in one transaction — one commit per batch, not per request, at any request rate. Rows
  * wait in the bounded buffer also while the database is down and are written once it is back. When
  * the buffer is full a row is dropped, counted and logged. {@link #close} flushes.
@@ -29,9 +29,9 @@ import java.util.concurrent.locks.LockSupport;
 public final class RequestLogWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RequestLogWriter.class);
     /**
-     * How long a row may wait for company before it is written. A commit per request cost a writer
-     * wake-up plus a transaction for every request at low rates (the profile of issue 14); this
-     * bounds how stale the log is instead.
+     * How long a row may wait for company before it is written, by default. A commit per request
+     * cost a writer wake-up plus a transaction for every request at low rates (the profile of issue
+     * 14); this bounds how stale the log is instead.
      */
     static final long FLUSH_INTERVAL_MS = 100;
     // ON CONFLICT DO NOTHING makes a retried batch harmless: a row is written once.
@@ -48,6 +48,7 @@ public final class RequestLogWriter implements AutoCloseable {
     private final int capacity;
     private final int batchSize;
     private final long retryDelayMs;
+    private final long flushIntervalNanos;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final Thread thread;
@@ -55,6 +56,11 @@ public final class RequestLogWriter implements AutoCloseable {
     private volatile boolean databaseDown;
 
     public RequestLogWriter(DataSource dataSource, int capacity, int batchSize, long retryDelayMs) {
+        this(dataSource, capacity, batchSize, retryDelayMs, FLUSH_INTERVAL_MS);
+    }
+
+    public RequestLogWriter(DataSource dataSource, int capacity, int batchSize, long retryDelayMs, long flushIntervalMs) {
+        this.flushIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, flushIntervalMs));
         this.dataSource = dataSource;
         this.capacity = capacity;
         this.batchSize = batchSize;
@@ -99,7 +105,7 @@ public final class RequestLogWriter implements AutoCloseable {
         while (running || buffered.get() > 0 || !batch.isEmpty()) {
             if (batch.isEmpty()) {
                 if (running && buffered.get() < batchSize) {
-                    LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(FLUSH_INTERVAL_MS));
+                    LockSupport.parkNanos(this, flushIntervalNanos);
                     if (Thread.interrupted()) {
                         running = false; // flush what is buffered, then stop
                     }
