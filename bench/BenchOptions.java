@@ -9,7 +9,8 @@ final class BenchOptions {
     List<Integer> conns = List.of(1, 16, 64);
     int duration = 15;
     int warmup = 3;
-    int prewarm = 20;
+    /** -1: 20 s for the table, 60 s before profiling (so the JIT has mostly settled). */
+    int prewarm = -1;
     int reps = 2;
     int streamRequests = 200;
     int promptScale = 1;
@@ -73,6 +74,9 @@ final class BenchOptions {
                 case "--chunk-delay-ms" -> o.chunkDelayMs = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + a + " (bench/run.sh --help)");
             }
+        }
+        if (o.prewarm < 0) {
+            o.prewarm = o.profile ? 60 : 20;
         }
         if (!o.label.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("--label: letters, digits, . _ - only");

@@ -356,10 +356,10 @@ public final class GatewayBench {
                     Map<String, Double> byThread0 = server == null ? Map.of() : ProcStats.cpuSecondsByThreadGroup(server.pid());
                     Map<String, Long> sw0 = server == null ? Map.of() : ProcStats.switchesByThreadGroup(server.pid());
                     long[] m0 = ProcStats.machineJiffies();
-                    double own0 = ProcStats.selfCpuSeconds() + ProcStats.childrenCpuSeconds();
+                    double own0 = ProcStats.selfCpuSeconds() + ProcStats.childrenCpuSeconds() + serversCpu(gateway, floor);
                     WrkLoad.Result r = wrk.run(url, body, k, c, o.duration);
                     long[] m1 = ProcStats.machineJiffies();
-                    double own1 = ProcStats.selfCpuSeconds() + ProcStats.childrenCpuSeconds();
+                    double own1 = ProcStats.selfCpuSeconds() + ProcStats.childrenCpuSeconds() + serversCpu(gateway, floor);
                     double cpu1 = server == null ? 0 : ProcStats.cpuSeconds(server.pid());
                     double noJit1 = server == null ? 0 : ProcStats.cpuSecondsWithoutJit(server.pid());
                     Map<String, Double> byThread = new TreeMap<>();
@@ -383,7 +383,8 @@ public final class GatewayBench {
                     // Cores used by anything else on the machine during the step (other builds, tests).
                     int ncpu = (int) meta.get("nproc");
                     double busyCores = m1[1] == m0[1] ? 0 : (double) (m1[0] - m0[0]) / (m1[1] - m0[1]) * ncpu;
-                    double other = Math.max(0, busyCores - ((cpu1 - cpu0) + (own1 - own0)) / r.seconds());
+                    // (the gateway may still be compiling while the direct path is measured: ours too)
+                    double other = Math.max(0, busyCores - (own1 - own0) / r.seconds());
                     long rss = server == null ? 0 : ProcStats.memoryKb(server.pid(), "VmRSS");
                     Step s = new Step(rep, c, target, r, cpu1 - cpu0, noJit1 - noJit0, switches, sw, byThread, other, rss);
                     steps.add(s);
@@ -397,6 +398,10 @@ public final class GatewayBench {
             }
         }
         return steps;
+    }
+
+    private static double serversCpu(Server gateway, Server floor) {
+        return ProcStats.cpuSeconds(gateway.pid()) + (floor == null ? 0 : ProcStats.cpuSeconds(floor.pid()));
     }
 
     /** async-profiler CPU, wall-clock and allocation profiles at the lowest and highest connection counts. */

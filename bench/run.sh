@@ -14,7 +14,7 @@ load
   --conns LIST           connection counts                           (default 1,16,64)
   --duration S           measured seconds per step                   (default 15)
   --warmup S             unrecorded seconds before each step         (default 3)
-  --prewarm S            one unrecorded warm-up at the highest count (default 20)
+  --prewarm S            one unrecorded warm-up at the highest count (default 20; 60 with --profile)
   --reps N               repetitions, direct/gateway order alternating (default 2)
   --stream-requests N    streamed requests each way for time to first token (default 200)
 
