@@ -13,14 +13,8 @@ public final class ExchangeKeys {
     public static final String CHAT_REQUEST = "gatewayChatRequest";
     public static final String MODEL = "gatewayModel";
     public static final String PROVIDER = "provider";
-    public static final String WIRE_FORMAT = "wireFormat";
-    public static final String DEFAULT_BASE_URL = "defaultBaseUrl";
-    /** Route setting: the env-variable prefix of a provider's key and base URL when it differs from its name. */
-    public static final String ENV_PREFIX = "envPrefix";
-    /** Route setting: see {@link ai.infrastack.gateway.provider.ProviderQuirks}. */
-    public static final String RENAME_PARAMS = "renameParams";
-    public static final String TOOL_CALL_IDS = "toolCallIds";
-    public static final String STREAM_OPTIONS = "streamOptions";
+    /** The provider as its route file declares it (provider.ProviderDeclaration), set by its route. */
+    public static final String PROVIDER_DECLARATION = "gatewayProviderDeclaration";
     public static final String DROPPED_PARAMS = "gatewayDroppedParams";
     public static final String UPSTREAM_SENT_NANOS = "gatewayUpstreamSentNanos";
     public static final String UPSTREAM_FIRST_BYTE_NANOS = "gatewayUpstreamFirstByteNanos";

@@ -11,7 +11,8 @@ import org.apache.camel.spi.Registry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.List;
+import java.nio.file.Path;
+import java.util.Map;
 
 import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
 
@@ -21,8 +22,6 @@ import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
  */
 public final class ProviderConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(ProviderConfiguration.class);
-    /** Providers whose key, when set, means the operator wants live calls rather than the sandbox. */
-    private static final List<String> KNOWN_PROVIDERS = List.of("openai", "anthropic", "google", "mistral", "cohere", "together");
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -30,7 +29,9 @@ public final class ProviderConfiguration implements CamelConfiguration {
         ObjectMapper mapper = mandatoryLookup(context, Json.BEAN, ObjectMapper.class);
         Registry r = context.getRegistry();
 
-        boolean sandboxMode = settings.flag("gateway.sandbox") || noProviderKey(settings);
+        // With no provider key set at all, the gateway starts in sandbox mode rather than failing every call.
+        Map<String, String> declared = DeclaredProviders.envPrefixes(Path.of(settings.require("gateway.routes-dir")));
+        boolean sandboxMode = settings.flag("gateway.sandbox") || noProviderKey(settings, declared);
         SandboxUpstreams sandbox = sandboxMode ? startSandbox(context, settings.integer("gateway.sandbox.port")) : null;
         if (sandbox != null) {
             r.bind("gatewaySandbox", sandbox);
@@ -53,9 +54,10 @@ public final class ProviderConfiguration implements CamelConfiguration {
         return sandbox;
     }
 
-    private static boolean noProviderKey(Settings settings) {
-        for (String p : KNOWN_PROVIDERS) {
-            if (settings.optional("gateway.provider." + p + ".api-key") != null || settings.optional(p.toUpperCase() + "_API_KEY") != null) {
+    private static boolean noProviderKey(Settings settings, Map<String, String> envPrefixes) {
+        for (Map.Entry<String, String> p : envPrefixes.entrySet()) {
+            if (settings.optional("gateway.provider." + p.getKey() + ".api-key") != null
+                    || settings.optional(p.getValue() + "_API_KEY") != null) {
                 return false;
             }
         }

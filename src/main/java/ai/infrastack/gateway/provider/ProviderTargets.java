@@ -23,7 +23,10 @@ public final class ProviderTargets {
     private final Function<String, String> config;
     private final boolean sandboxMode;
     private final BiFunction<String, String, String> sandboxBaseUrl;
-    private final Map<String, ProviderTarget> resolved = new ConcurrentHashMap<>();
+    private final Map<String, Resolved> resolved = new ConcurrentHashMap<>();
+
+    /** A target and the declaration it was resolved from: a reloaded route file is resolved again. */
+    private record Resolved(ProviderDeclaration declaration, ProviderTarget target) {}
 
     /**
      * @param config         looks up a setting by property name, then by env name; null when unset
@@ -36,12 +39,15 @@ public final class ProviderTargets {
         this.sandboxBaseUrl = sandboxBaseUrl;
     }
 
-    /**
-     * @param envPrefix the prefix of the provider's env variables when it differs from its name
-     *                  (e.g. {@code TOGETHER} for the {@code meta} provider), or null
-     */
-    public ProviderTarget target(String provider, String wireFormat, String defaultBaseUrl, String envPrefix) {
-        return resolved.computeIfAbsent(provider, p -> resolve(p, wireFormat, defaultBaseUrl, envPrefix));
+    /** Where the declared provider is reached, resolved once per version of its route file. */
+    public ProviderTarget target(ProviderDeclaration declaration) {
+        Resolved r = resolved.get(declaration.name());
+        if (r == null || r.declaration() != declaration) {
+            r = new Resolved(declaration, resolve(declaration.name(), declaration.wireFormat(), declaration.defaultBaseUrl(),
+                    declaration.envPrefix()));
+            resolved.put(declaration.name(), r);
+        }
+        return r.target();
     }
 
     public boolean sandboxMode() {
@@ -50,11 +56,12 @@ public final class ProviderTargets {
 
     /** Targets resolved so far, for the health report. */
     public Map<String, ProviderTarget> resolved() {
-        return Map.copyOf(resolved);
+        Map<String, ProviderTarget> out = new java.util.TreeMap<>();
+        resolved.forEach((name, r) -> out.put(name, r.target()));
+        return out;
     }
 
-    private ProviderTarget resolve(String provider, String wireFormat, String defaultBaseUrl, String envPrefix) {
-        String env = (envPrefix == null || envPrefix.isBlank() ? provider : envPrefix).toUpperCase(Locale.ROOT).replace('-', '_');
+    private ProviderTarget resolve(String provider, String wireFormat, String defaultBaseUrl, String env) {
         String key = setting("gateway.provider." + provider + ".api-key", env + "_API_KEY");
         String baseUrl = setting("gateway.provider." + provider + ".base-url", env + "_BASE_URL");
         String sandboxUrl = key == null && sandboxMode && sandboxBaseUrl != null && baseUrl == null

@@ -1,6 +1,8 @@
 package ai.infrastack.gateway.provider;
 
+import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,14 +33,14 @@ public final class UpstreamRequestBuilder implements Processor {
 
     @Override
     public void process(Exchange exchange) throws Exception {
-        String provider = exchange.getProperty(ExchangeKeys.PROVIDER, String.class);
-        WireTranslator translator = translators.get(exchange.getProperty(ExchangeKeys.WIRE_FORMAT, String.class));
-        ProviderTarget target = targets.target(provider, translator.format(),
-                exchange.getProperty(ExchangeKeys.DEFAULT_BASE_URL, String.class),
-                exchange.getProperty(ExchangeKeys.ENV_PREFIX, String.class));
-        ProviderQuirks quirks = ProviderQuirks.of(exchange.getProperty(ExchangeKeys.RENAME_PARAMS, String.class),
-                exchange.getProperty(ExchangeKeys.TOOL_CALL_IDS, String.class),
-                exchange.getProperty(ExchangeKeys.STREAM_OPTIONS, String.class));
+        ProviderDeclaration provider = exchange.getProperty(ExchangeKeys.PROVIDER_DECLARATION, ProviderDeclaration.class);
+        if (provider == null) {
+            throw GatewayException.of(ErrorType.SERVER, "The route of provider '" + exchange.getProperty(ExchangeKeys.PROVIDER)
+                    + "' does not instantiate the provider route template (routes/provider-template.yaml)").build();
+        }
+        WireTranslator translator = translators.get(provider.wireFormat());
+        ProviderTarget target = targets.target(provider);
+        ProviderQuirks quirks = provider.quirks();
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         ObjectNode request = exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class);
         boolean stream = request.path("stream").asBoolean(false);

@@ -41,7 +41,8 @@ public final class UpstreamResponseReader implements Processor {
         exchange.setProperty(ExchangeKeys.UPSTREAM_DONE_NANOS, done);
 
         String provider = exchange.getProperty(ExchangeKeys.PROVIDER, String.class);
-        WireTranslator translator = translators.get(exchange.getProperty(ExchangeKeys.WIRE_FORMAT, String.class));
+        WireTranslator translator = translators.get(
+                exchange.getProperty(ExchangeKeys.PROVIDER_DECLARATION, ProviderDeclaration.class).wireFormat());
         Message m = exchange.getMessage();
         int status = m.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         Map<String, String> headers = lowerCaseHeaders(m);

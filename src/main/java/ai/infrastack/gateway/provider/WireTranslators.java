@@ -15,6 +15,18 @@ public final class WireTranslators {
         this.byFormat = Map.copyOf(byFormat);
     }
 
+    private static volatile WireTranslators known;
+
+    /** The formats on the class path, discovered once. */
+    public static WireTranslators known() {
+        WireTranslators k = known;
+        if (k == null) {
+            k = discover();
+            known = k;
+        }
+        return k;
+    }
+
     public static WireTranslators discover() {
         Map<String, WireTranslator> found = new HashMap<>();
         for (WireTranslator t : ServiceLoader.load(WireTranslator.class)) {

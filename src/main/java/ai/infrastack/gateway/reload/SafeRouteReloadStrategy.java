@@ -1,5 +1,10 @@
 package ai.infrastack.gateway.reload;
 
+import org.apache.camel.CamelContext;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.RuntimeCamelException;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.model.TemplatedRouteDefinition;
 import org.apache.camel.spi.Resource;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
@@ -21,8 +26,13 @@ import java.util.stream.Stream;
 
 /**
  * Live route reload that never leaves a provider without a route: only the edited file's routes are
- * replaced, and when the new version fails (bad YAML, unknown step, a route that cannot start) the
- * last good version of that file is loaded again and the failure is logged as an error.
+ * replaced, and when the new version fails (bad YAML, unknown step, a route that cannot start, a
+ * provider parameter its template refuses) the last good version of that file is loaded again and
+ * the failure is logged as an error naming the file.
+ *
+ * <p>Camel's own update path ({@code RoutesLoader.updateRoutes}) skips templated routes, and every
+ * provider file is one, so those are replaced here: the route of the same id is removed and the
+ * template instantiated again. An edit to a route template re-instantiates every templated file.
  */
 public final class SafeRouteReloadStrategy extends RouteWatcherReloadStrategy {
     private static final Logger LOG = LoggerFactory.getLogger(SafeRouteReloadStrategy.class);
@@ -56,7 +66,11 @@ public final class SafeRouteReloadStrategy extends RouteWatcherReloadStrategy {
         try {
             super.onRouteReload(resources, removeEverything);
             if (resources != null) {
+                updateTemplatedRoutes(resources);
                 resources.forEach(this::remember);
+                if (resources.stream().anyMatch(SafeRouteReloadStrategy::declaresTemplate)) {
+                    updateTemplatedRoutes(templatedFiles());
+                }
             }
         } catch (RuntimeException e) {
             rejected.incrementAndGet();
@@ -71,17 +85,71 @@ public final class SafeRouteReloadStrategy extends RouteWatcherReloadStrategy {
         return rejected.get();
     }
 
+    /** The failure as a reader needs it: Camel's wrapping message and, when deeper, the cause that explains it. */
+    private static String reason(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == failure || root.getMessage() == null ? failure.getMessage() : failure.getMessage() + " — " + root.getMessage();
+    }
+
     private void restore(String location, RuntimeException cause) {
         String previous = lastGood.get(location);
         if (previous == null) {
-            LOG.error("Rejected route file {}: {}. No earlier version to fall back to.", location, cause.getMessage());
+            LOG.error("Rejected route file {}: {}. No earlier version to fall back to.", location, reason(cause));
             return;
         }
         try {
-            PluginHelper.getRoutesLoader(getCamelContext()).updateRoutes(List.of(ResourceHelper.fromString(location, previous)));
-            LOG.error("Rejected route file {}: {}. Its previous version keeps serving.", location, cause.getMessage());
+            List<Resource> last = List.of(ResourceHelper.fromString(location, previous));
+            PluginHelper.getRoutesLoader(getCamelContext()).updateRoutes(last);
+            updateTemplatedRoutes(last);
+            LOG.error("Rejected route file {}: {}. Its previous version keeps serving.", location, reason(cause));
         } catch (Exception e) {
-            LOG.error("Rejected route file {}: {}; restoring its previous version failed too: {}", location, cause.getMessage(), e.getMessage());
+            LOG.error("Rejected route file {}: {}; restoring its previous version failed too: {}", location, reason(cause), e.getMessage());
+        }
+    }
+
+    /** Replaces the routes the files create from a route template, by route id. */
+    private void updateTemplatedRoutes(Collection<Resource> resources) {
+        CamelContext context = getCamelContext();
+        try {
+            for (RoutesBuilder builder : PluginHelper.getRoutesLoader(context).findRoutesBuilders(
+                    resources.stream().filter(Resource::exists).toList())) {
+                if (!(builder instanceof RouteBuilder routes)) {
+                    continue;
+                }
+                routes.configureRoutes(context);
+                List<TemplatedRouteDefinition> templated = routes.getTemplatedRouteCollection().getTemplatedRoutes();
+                if (templated.isEmpty()) {
+                    continue;
+                }
+                for (TemplatedRouteDefinition t : templated) {
+                    if (t.getRouteId() != null && context.getRoute(t.getRouteId()) != null) {
+                        context.getRouteController().stopRoute(t.getRouteId());
+                        context.removeRoute(t.getRouteId());
+                    }
+                }
+                routes.addTemplatedRoutesToCamelContext(context);
+            }
+        } catch (Exception e) {
+            throw RuntimeCamelException.wrapRuntimeException(e);
+        }
+    }
+
+    /** The route files, by their last good content, that instantiate a template. */
+    private List<Resource> templatedFiles() {
+        return lastGood.entrySet().stream()
+                .filter(e -> e.getValue().contains("templatedRoute"))
+                .map(e -> ResourceHelper.fromString(e.getKey(), e.getValue()))
+                .toList();
+    }
+
+    private static boolean declaresTemplate(Resource r) {
+        try (InputStream in = r.getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("routeTemplate:");
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

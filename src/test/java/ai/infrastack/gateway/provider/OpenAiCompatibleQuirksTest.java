@@ -197,7 +197,7 @@ class OpenAiCompatibleQuirksTest {
     void the_meta_provider_reads_the_together_env_variables() {
         ProviderTargets t = targets(Map.of("TOGETHER_API_KEY", "tg-key", "TOGETHER_BASE_URL", "https://together.example/v1",
                 "META_API_KEY", "wrong-key", "META_BASE_URL", "https://wrong.example"), false, null);
-        ProviderTarget meta = t.target("meta", "openai", "https://api.together.xyz/v1", "TOGETHER");
+        ProviderTarget meta = t.target(ProviderDeclaration.of("meta", "openai", "https://api.together.xyz/v1", "TOGETHER"));
         assertEquals("tg-key", meta.apiKey());
         assertEquals("https://together.example/v1", meta.baseUrl());
         assertEquals("meta", meta.provider());
@@ -207,7 +207,7 @@ class OpenAiCompatibleQuirksTest {
     @Test
     void without_an_env_prefix_the_provider_name_is_the_prefix() {
         ProviderTargets t = targets(Map.of("MISTRAL_API_KEY", "ms-key"), false, null);
-        ProviderTarget mistral = t.target("mistral", "openai", "https://api.mistral.ai/v1", null);
+        ProviderTarget mistral = t.target(ProviderDeclaration.of("mistral", "openai", "https://api.mistral.ai/v1", null));
         assertEquals("ms-key", mistral.apiKey());
         assertEquals("https://api.mistral.ai/v1", mistral.baseUrl(), "the route's default when nothing is set");
     }
@@ -216,13 +216,13 @@ class OpenAiCompatibleQuirksTest {
     void the_base_url_property_beats_the_env_variable() {
         ProviderTargets t = targets(Map.of("gateway.provider.meta.base-url", "https://property.example/v1",
                 "TOGETHER_BASE_URL", "https://env.example/v1", "TOGETHER_API_KEY", "k"), false, null);
-        assertEquals("https://property.example/v1", t.target("meta", "openai", "https://api.together.xyz/v1", "TOGETHER").baseUrl());
+        assertEquals("https://property.example/v1", t.target(ProviderDeclaration.of("meta", "openai", "https://api.together.xyz/v1", "TOGETHER")).baseUrl());
     }
 
     @Test
     void the_api_key_property_beats_the_env_variable() {
         ProviderTargets t = targets(Map.of("gateway.provider.openai.api-key", "from-property", "OPENAI_API_KEY", "from-env"), false, null);
-        assertEquals("from-property", t.target("openai", "openai", "https://api.openai.com/v1", null).apiKey());
+        assertEquals("from-property", t.target(ProviderDeclaration.of("openai", "openai", "https://api.openai.com/v1", null)).apiKey());
     }
 
     @Test
@@ -232,7 +232,7 @@ class OpenAiCompatibleQuirksTest {
             asked.add(provider + "/" + format);
             return "http://localhost:9999/sandbox/" + provider;
         });
-        ProviderTarget google = t.target("google", "gemini", "https://generativelanguage.googleapis.com", null);
+        ProviderTarget google = t.target(ProviderDeclaration.of("google", "gemini", "https://generativelanguage.googleapis.com", null));
         assertTrue(google.sandbox());
         assertEquals("http://localhost:9999/sandbox/google", google.baseUrl());
         assertEquals(List.of("google/gemini"), asked, "the sandbox URL is asked for with the provider and its wire format");
@@ -246,7 +246,7 @@ class OpenAiCompatibleQuirksTest {
             asked.incrementAndGet();
             return "http://localhost:9999/sandbox/" + p;
         });
-        ProviderTarget cohere = t.target("cohere", "cohere", "https://api.cohere.com", null);
+        ProviderTarget cohere = t.target(ProviderDeclaration.of("cohere", "cohere", "https://api.cohere.com", null));
         assertFalse(cohere.sandbox());
         assertEquals("https://api.cohere.com", cohere.baseUrl());
         assertEquals("co-real", cohere.apiKey());
@@ -257,7 +257,7 @@ class OpenAiCompatibleQuirksTest {
     @Test
     void outside_sandbox_mode_a_keyless_provider_still_goes_to_the_real_vendor() {
         ProviderTargets t = targets(Map.of(), false, (p, f) -> "http://localhost:9999/sandbox/" + p);
-        ProviderTarget openai = t.target("openai", "openai", "https://api.openai.com/v1", null);
+        ProviderTarget openai = t.target(ProviderDeclaration.of("openai", "openai", "https://api.openai.com/v1", null));
         assertFalse(openai.sandbox());
         assertEquals("https://api.openai.com/v1", openai.baseUrl());
     }
@@ -265,8 +265,8 @@ class OpenAiCompatibleQuirksTest {
     @Test
     void a_trailing_slash_on_a_base_url_is_removed() {
         ProviderTargets t = targets(Map.of("OPENAI_BASE_URL", "https://proxy.example/v1/", "ANTHROPIC_API_KEY", "k"), false, null);
-        assertEquals("https://proxy.example/v1", t.target("openai", "openai", "https://api.openai.com/v1", null).baseUrl());
-        assertEquals("https://api.anthropic.com", t.target("anthropic", "anthropic", "https://api.anthropic.com/", null).baseUrl(),
+        assertEquals("https://proxy.example/v1", t.target(ProviderDeclaration.of("openai", "openai", "https://api.openai.com/v1", null)).baseUrl());
+        assertEquals("https://api.anthropic.com", t.target(ProviderDeclaration.of("anthropic", "anthropic", "https://api.anthropic.com/", null)).baseUrl(),
                 "the route default too");
     }
 
@@ -274,7 +274,7 @@ class OpenAiCompatibleQuirksTest {
     void blank_settings_count_as_unset() {
         ProviderTargets t = targets(Map.of("gateway.provider.mistral.base-url", "  ", "MISTRAL_BASE_URL", "https://env.example/v1",
                 "MISTRAL_API_KEY", " ms-key "), false, null);
-        ProviderTarget m = t.target("mistral", "openai", "https://api.mistral.ai/v1", null);
+        ProviderTarget m = t.target(ProviderDeclaration.of("mistral", "openai", "https://api.mistral.ai/v1", null));
         assertEquals("https://env.example/v1", m.baseUrl());
         assertEquals("ms-key", m.apiKey());
     }
@@ -282,16 +282,19 @@ class OpenAiCompatibleQuirksTest {
     @Test
     void a_provider_without_any_base_url_is_a_configuration_error() {
         ProviderTargets t = targets(Map.of(), false, null);
-        assertThrows(GatewayException.class, () -> t.target("nowhere", "openai", null, null));
+        assertThrows(GatewayException.class, () -> t.target(ProviderDeclaration.of("nowhere", "openai", null, null)));
     }
 
     @Test
-    void a_target_is_resolved_once_per_provider() {
+    void a_target_is_resolved_once_per_version_of_the_provider_file() {
         Map<String, String> settings = new HashMap<>(Map.of("OPENAI_API_KEY", "first"));
         ProviderTargets t = targets(settings, false, null);
-        assertEquals("first", t.target("openai", "openai", "https://api.openai.com/v1", null).apiKey());
+        ProviderDeclaration loaded = ProviderDeclaration.of("openai", "openai", "https://api.openai.com/v1", null);
+        assertEquals("first", t.target(loaded).apiKey());
         settings.put("OPENAI_API_KEY", "second");
-        assertEquals("first", t.target("openai", "openai", "https://api.openai.com/v1", null).apiKey());
+        assertEquals("first", t.target(loaded).apiKey(), "not looked up again per request");
+        ProviderDeclaration reloaded = ProviderDeclaration.of("openai", "openai", "https://api.openai.com/v1", null);
+        assertEquals("second", t.target(reloaded).apiKey(), "a reloaded provider file is resolved again");
         assertEquals(List.of("openai"), List.copyOf(t.resolved().keySet()));
     }
 }

@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.reload;
 
+import ai.infrastack.gateway.support.LogCapture;
 import ai.infrastack.gateway.support.RunningGateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,6 +8,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -91,6 +94,42 @@ class LiveReloadTest {
         assertEquals(200, chat("gpt-4o").statusCode());
     }
 
+    @ParameterizedTest
+    @CsvSource({"wireFormat, opnai", "toolCallIds, alnum10", "streamOptions, never"})
+    void a_provider_file_with_an_unknown_value_is_refused_at_load_naming_the_file_and_parameter(String parameter, String value)
+            throws Exception {
+        try (LogCapture log = LogCapture.attach()) {
+            String mistral = Files.readString(routes.resolve("providers/mistral.yaml"));
+            String broken = mistral.contains("name: " + parameter)
+                    ? mistral.replaceFirst("(name: " + parameter + "\\n\\s+value: )\\S+", "$1" + value)
+                    : mistral + "      - name: " + parameter + "\n        value: " + value + "\n";
+            assertTrue(broken.contains(value), broken);
+            Files.writeString(routes.resolve("providers/mistral.yaml"), broken);
+            await(this::rejectedReloads, n -> n >= 1);
+            String line = await(() -> log.lines().stream().filter(m -> m.contains("Rejected route file")).findFirst().orElse(""),
+                    m -> !m.isEmpty());
+            assertTrue(line.contains("providers/mistral.yaml"), line);
+            assertTrue(line.contains("'" + parameter + "'") && line.contains(value), line);
+            assertEquals(200, chat("mistral-large").statusCode(), "the previous version keeps serving");
+        }
+    }
+
+    @Test
+    void a_provider_file_missing_a_parameter_is_refused_at_load() throws Exception {
+        Files.writeString(routes.resolve("providers/mistral.yaml"), """
+                - templatedRoute:
+                    routeTemplateRef: provider
+                    routeId: provider-mistral
+                    parameters:
+                      - name: name
+                        value: mistral
+                      - name: defaultBaseUrl
+                        value: https://api.mistral.ai/v1
+                """);
+        await(this::rejectedReloads, n -> n >= 1);
+        assertEquals(200, chat("mistral-large").statusCode(), "the previous version keeps serving");
+    }
+
     @Test
     void a_provider_added_as_a_route_file_and_a_pricing_file_serves_without_restart() throws Exception {
         Files.writeString(pricing.resolve("groq.yaml"), """
@@ -105,19 +144,16 @@ class LiveReloadTest {
                 """);
         Files.writeString(routes.resolve("providers/groq.yaml"), """
                 # Groq: OpenAI-compatible, no Java needed.
-                - route:
-                    id: provider-groq
-                    from:
-                      uri: direct:provider-groq
-                      steps:
-                        - setProperty:
-                            name: wireFormat
-                            constant: openai
-                        - setProperty:
-                            name: defaultBaseUrl
-                            constant: https://api.groq.com/openai/v1
-                        - to:
-                            uri: direct:upstream-call
+                - templatedRoute:
+                    routeTemplateRef: provider
+                    routeId: provider-groq
+                    parameters:
+                      - name: name
+                        value: groq
+                      - name: wireFormat
+                        value: openai
+                      - name: defaultBaseUrl
+                        value: https://api.groq.com/openai/v1
                 """);
         HttpResponse<String> r = await(() -> chat("llama-3.3-70b-versatile"), resp -> resp.statusCode() == 200);
         JsonNode body = JSON.readTree(r.body());
