@@ -20,7 +20,8 @@ public final class AnalyticsConfiguration implements CamelConfiguration {
         RequestLogWriter requestLog = new RequestLogWriter(database.dataSource(),
                 settings.integer("gateway.request-log.buffer-size"),
                 settings.integer("gateway.request-log.batch-size"),
-                settings.longValue("gateway.request-log.retry-ms"));
+                settings.longValue("gateway.request-log.retry-ms"),
+                settings.longValue("gateway.request-log.flush-ms"));
         // Registered after the database's service, so it stops (and flushes) before the pool closes.
         context.addService(Lifecycle.onStop(requestLog::close));
         Registry r = context.getRegistry();
