@@ -24,7 +24,8 @@ public final class AnalyticsConfiguration implements CamelConfiguration {
                 settings.integer("gateway.request-log.buffer-size"),
                 settings.integer("gateway.request-log.batch-size"),
                 settings.longValue("gateway.request-log.retry-ms"),
-                Path.of(settings.require("gateway.request-log.journal-dir")));
+                settings.longValue("gateway.request-log.flush-ms"),
+                journalFor(Path.of(settings.require("gateway.request-log.journal-dir")), database));
         // Registered after the database's service, so it stops (and flushes) before the pool closes.
         context.addService(Lifecycle.onStop(requestLog::close));
         Registry r = context.getRegistry();
@@ -34,5 +35,15 @@ public final class AnalyticsConfiguration implements CamelConfiguration {
                 database.embedded() ? "h2" : "postgresql", requestLog.pending(), requestLog.spilled(), requestLog.dropped()));
         r.bind("usageEventLogger", new UsageEventLogger(settings.flag("gateway.access-log.enabled")));
         r.bind("usageAnalytics", new UsageAnalytics(database.dataSource(), mandatoryLookup(context, Json.BEAN, ObjectMapper.class)));
+    }
+
+    /**
+     * A journal folder per database: rows journaled for one database are only ever replayed into
+     * that one, even when several gateways (or a test, a benchmark) share the configured folder.
+     */
+    static Path journalFor(Path dir, Database database) throws java.security.NoSuchAlgorithmException {
+        byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                .digest(database.jdbcUrl().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return dir.resolve(java.util.HexFormat.of().formatHex(hash, 0, 6));
     }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -40,6 +41,13 @@ public final class RequestLogWriter implements AutoCloseable {
             + " fallback_used, routing_strategy, streamed)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
     private static final long IDLE_CHECK_NANOS = 5_000_000_000L;
+    /**
+     * How long a row may wait for company before it is written, by default. A commit per request
+     * cost a writer wake-up plus a transaction for every request at low rates; this bounds how
+     * stale the log is instead.
+     */
+    static final long FLUSH_INTERVAL_MS = 100;
+    private final long flushIntervalNanos;
 
     private final DataSource dataSource;
     private final BlockingQueue<RequestRecord> buffer;
@@ -61,11 +69,22 @@ public final class RequestLogWriter implements AutoCloseable {
 
     /** Memory buffer only: rows wait there while the database is down, and a full buffer drops. */
     public RequestLogWriter(DataSource dataSource, int capacity, int batchSize, long retryDelayMs) {
-        this(dataSource, capacity, batchSize, retryDelayMs, null);
+        this(dataSource, capacity, batchSize, retryDelayMs, FLUSH_INTERVAL_MS, null);
+    }
+
+    /** Memory buffer only, written every {@code flushIntervalMs} (or as soon as a full batch waits). */
+    public RequestLogWriter(DataSource dataSource, int capacity, int batchSize, long retryDelayMs, long flushIntervalMs) {
+        this(dataSource, capacity, batchSize, retryDelayMs, flushIntervalMs, null);
     }
 
     /** With every row journaled in {@code journalDir} (created owner-only) before it is accepted. */
     public RequestLogWriter(DataSource dataSource, int capacity, int batchSize, long retryDelayMs, Path journalDir) {
+        this(dataSource, capacity, batchSize, retryDelayMs, FLUSH_INTERVAL_MS, journalDir);
+    }
+
+    public RequestLogWriter(DataSource dataSource, int capacity, int batchSize, long retryDelayMs, long flushIntervalMs,
+                            Path journalDir) {
+        this.flushIntervalNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(1, flushIntervalMs));
         this.dataSource = dataSource;
         this.buffer = new ArrayBlockingQueue<>(capacity);
         this.batchSize = batchSize;
@@ -98,6 +117,9 @@ public final class RequestLogWriter implements AutoCloseable {
     public boolean offer(RequestRecord record) {
         if (journal == null) {
             if (buffer.offer(record)) {
+                if (buffer.size() == batchSize) {
+                    LockSupport.unpark(thread);
+                }
                 return true;
             }
             lost(1);
@@ -110,6 +132,8 @@ public final class RequestLogWriter implements AutoCloseable {
             // in its segment, which is then replayed rather than deleted.
             if (databaseDown || !buffer.offer(record)) {
                 overflowed = true;
+            } else if (buffer.size() == batchSize) {
+                LockSupport.unpark(thread); // a full batch is waiting: no reason to let it grow stale
             }
             return true;
         } catch (IOException e) {
@@ -164,12 +188,15 @@ public final class RequestLogWriter implements AutoCloseable {
                 }
                 boolean replaySegment;
                 if (batch.isEmpty()) {
-                    RequestRecord first = buffer.poll(100, TimeUnit.MILLISECONDS);
+                    if (running && buffer.size() < batchSize) {
+                        // Rows gather for the flush interval: one transaction per batch, not per request.
+                        LockSupport.parkNanos(this, flushIntervalNanos);
+                        if (Thread.interrupted()) {
+                            running = false; // flush what is buffered, then stop
+                        }
+                    }
                     stage.lock();
                     try {
-                        if (first != null) {
-                            batch.add(first);
-                        }
                         // With a journal the batch is the whole sealed segment; without one the
                         // writer holds at most a batch, the rest waits in the bounded buffer.
                         buffer.drainTo(batch, journal == null ? batchSize - batch.size() : Integer.MAX_VALUE);
@@ -217,9 +244,6 @@ public final class RequestLogWriter implements AutoCloseable {
                     return;
                 }
                 sleep(retryDelayMs);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                running = false;
             }
         }
     }
@@ -302,11 +326,29 @@ public final class RequestLogWriter implements AutoCloseable {
         }
     }
 
+    /** One batch, one transaction. */
     private void write(List<RequestRecord> batch) throws SQLException {
         if (batch.isEmpty()) {
             return;
         }
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(INSERT)) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                insert(c, batch);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException ignored) {
+                    // the connection is broken anyway; the batch is retried on a new one
+                }
+                throw e;
+            }
+        }
+    }
+
+    private static void insert(Connection c, List<RequestRecord> batch) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
             for (RequestRecord r : batch) {
                 ps.setString(1, r.requestId());
                 ps.setTimestamp(2, Timestamp.from(r.createdAt()));
@@ -352,6 +394,7 @@ public final class RequestLogWriter implements AutoCloseable {
     /** Stops taking the buffer's rows only after writing them, waiting at most {@code timeoutMs}. */
     public void close(long timeoutMs) {
         running = false;
+        LockSupport.unpark(thread);
         try {
             thread.join(timeoutMs);
         } catch (InterruptedException e) {

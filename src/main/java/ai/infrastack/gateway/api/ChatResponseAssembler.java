@@ -57,28 +57,34 @@ public final class ChatResponseAssembler implements Processor {
         ClientStream client = exchange.getProperty(ExchangeKeys.CLIENT_STREAM, ClientStream.class);
         switch (completion.ending()) {
             case COMPLETE -> client.finish(lastChunks(client.encoder(), request, options, completion, cost, latency, model), true);
-            case FAILED -> client.finish(List.of(ErrorBody.of(mapper, completion.failure(),
-                    exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class))), false);
+            case FAILED -> client.fail(ErrorBody.of(mapper, completion.failure(),
+                    exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class)));
             case ABANDONED -> client.abandon();
         }
         exchange.getMessage().setBody(null);
     }
 
     /**
-     * The finish chunk with usage, cost and latency. A client that asked for OpenAI's own usage
-     * chunk ({@code stream_options.include_usage}) gets usage there only: the official Java SDK's
-     * ChatCompletionAccumulator takes any chunk with usage for that last chunk and would drop the
-     * finish chunk's finish_reason.
+     * The finish chunk as OpenAI sends it (finish reason, empty delta), then one last chunk carrying usage, cost
+     * and latency. With {@code stream_options.include_usage} that is OpenAI's own usage chunk ({@code choices: []});
+     * without it, the last chunk keeps one choice with an empty delta and no finish reason, so a client that reads
+     * {@code choices[0].delta} of every chunk (the spec's example) keeps working. Usage is never on the finish
+     * chunk: the official Java SDK's ChatCompletionAccumulator takes any chunk with usage for the final usage chunk
+     * and would drop that chunk's finish reason. The Node SDK's accumulator ignores a null finish reason.
      */
     private List<ObjectNode> lastChunks(ChunkEncoder encoder, ObjectNode request, ResponseOptions options, Completion completion,
                                         Cost cost, Latency latency, ModelSpec model) {
-        boolean usageChunk = request.path("stream_options").path("include_usage").asBoolean(false);
-        ObjectNode last = encoder.chunk(mapper.createObjectNode(), completion.finishReason());
-        addExtras(last, options, completion, cost, latency, model, !usageChunk);
         List<ObjectNode> chunks = new ArrayList<>(2);
-        chunks.add(last);
-        if (usageChunk) {
-            chunks.add(encoder.usageChunk(UsageJson.usage(mapper, completion.usage())));
+        chunks.add(encoder.chunk(encoder.emptyDelta(), completion.finishReason()));
+        boolean usageChunk = request.path("stream_options").path("include_usage").asBoolean(false);
+        ObjectNode last = usageChunk ? encoder.usageChunk() : encoder.chunk(encoder.emptyDelta(), null);
+        addExtras(last, options, completion, cost, latency, model, true);
+        if (usageChunk || last.has("usage") || last.has("cost") || last.has("latency") || last.has("routing")) {
+            if (usageChunk && !last.has("usage")) {
+                // OpenAI's usage chunk always has usage, whatever the gateway's own switches say
+                last.set("usage", UsageJson.usage(mapper, completion.usage()));
+            }
+            chunks.add(last);
         }
         return chunks;
     }

@@ -15,7 +15,6 @@ import org.slf4j.LoggerFactory;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,7 +50,7 @@ public final class ErrorResponder implements Processor {
         String requestId = exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class);
         ClientStream stream = exchange.getProperty(ExchangeKeys.CLIENT_STREAM, ClientStream.class);
         if (stream != null) {
-            stream.finish(List.of(ErrorBody.of(mapper, error, requestId)), false);
+            stream.fail(ErrorBody.of(mapper, error, requestId));
             exchange.getMessage().setBody(null);
             return;
         }

@@ -13,7 +13,10 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
-import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 
 /**
@@ -27,6 +30,8 @@ public final class GatewayMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final java.util.List<Supplier<Number>> sources = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final ConcurrentMap<String, ConcurrentMap<String, ModelMeters>> byModel = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, ConcurrentMap<String, Counter>> errors = new ConcurrentHashMap<>();
 
     public GatewayMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
@@ -49,36 +54,88 @@ public final class GatewayMetrics {
         FunctionCounter.builder(name, value, v -> v.get().doubleValue()).description(description).register(registry);
     }
 
+    /**
+     * Counts one finished request. The meters of a (model, provider) pair are looked up once and
+     * kept: registering through a builder on every request built tags, ids and builders each time.
+     */
     public void record(RequestRecord r) {
         String model = r.servedModel() == null ? NONE : r.servedModel();
         String provider = r.provider() == null ? NONE : r.provider();
-        Counter.builder("unified_requests").description("Requests by model and provider")
-                .tag("model", model).tag("provider", provider).tag("status", String.valueOf(r.status()))
-                .register(registry).increment();
-        Timer.builder("unified_request_duration").description("Request latency through the gateway")
-                .tag("model", model).tag("provider", provider)
-                .publishPercentileHistogram()
-                .register(registry).record(Duration.ofMillis(r.latencyMs()));
+        ModelMeters m = byModel.computeIfAbsent(model, k -> new ConcurrentHashMap<>()).get(provider);
+        if (m == null) {
+            m = byModel.get(model).computeIfAbsent(provider, p -> new ModelMeters(model, p));
+        }
+        m.requests(r.status()).increment();
+        m.duration.record(r.latencyMs(), TimeUnit.MILLISECONDS);
         if (r.promptTokens() > 0) {
-            tokens(model, provider, "prompt").increment(r.promptTokens());
+            m.promptTokens().increment(r.promptTokens());
         }
         if (r.completionTokens() > 0) {
-            tokens(model, provider, "completion").increment(r.completionTokens());
+            m.completionTokens().increment(r.completionTokens());
         }
         if (r.totalCost() != null) {
-            Counter.builder("unified_cost").description("Cost in USD by model and provider")
-                    .tag("model", model).tag("provider", provider)
-                    .register(registry).increment(r.totalCost().doubleValue());
+            m.cost().increment(r.totalCost().doubleValue());
         }
         if (r.errorType() != null) {
-            Counter.builder("unified_errors").description("Errors by type and provider")
-                    .tag("type", r.errorType()).tag("provider", provider)
-                    .register(registry).increment();
+            errors.computeIfAbsent(r.errorType(), k -> new ConcurrentHashMap<>())
+                    .computeIfAbsent(provider, p -> Counter.builder("unified_errors").description("Errors by type and provider")
+                            .tag("type", r.errorType()).tag("provider", p).register(registry))
+                    .increment();
         }
-        Counter cacheHits = Counter.builder("unified_cache_hits").description("Responses served from the gateway cache")
-                .tag("model", model).tag("provider", provider).register(registry);
         if (r.cacheHit()) {
-            cacheHits.increment();
+            m.cacheHits.increment();
+        }
+    }
+
+    /** The meters of one (model, provider) pair; series that need a value to exist appear on first use. */
+    private final class ModelMeters {
+        private final String model;
+        private final String provider;
+        private final Timer duration;
+        private final Counter cacheHits;
+        private final AtomicReferenceArray<Counter> requestsByStatus = new AtomicReferenceArray<>(600);
+        private volatile Counter promptTokens;
+        private volatile Counter completionTokens;
+        private volatile Counter cost;
+
+        ModelMeters(String model, String provider) {
+            this.model = model;
+            this.provider = provider;
+            this.duration = Timer.builder("unified_request_duration").description("Request latency through the gateway")
+                    .tag("model", model).tag("provider", provider)
+                    .publishPercentileHistogram()
+                    .register(registry);
+            this.cacheHits = Counter.builder("unified_cache_hits").description("Responses served from the gateway cache")
+                    .tag("model", model).tag("provider", provider).register(registry);
+        }
+
+        // Registering is idempotent (the registry returns the existing meter), so a race only repeats a lookup.
+        Counter requests(int status) {
+            int i = status >= 0 && status < 600 ? status : 0;
+            Counter c = requestsByStatus.get(i);
+            if (c == null) {
+                c = Counter.builder("unified_requests").description("Requests by model and provider")
+                        .tag("model", model).tag("provider", provider).tag("status", String.valueOf(status))
+                        .register(registry);
+                requestsByStatus.set(i, c);
+            }
+            return c;
+        }
+
+        Counter promptTokens() {
+            Counter c = promptTokens;
+            return c != null ? c : (promptTokens = tokens(model, provider, "prompt"));
+        }
+
+        Counter completionTokens() {
+            Counter c = completionTokens;
+            return c != null ? c : (completionTokens = tokens(model, provider, "completion"));
+        }
+
+        Counter cost() {
+            Counter c = cost;
+            return c != null ? c : (cost = Counter.builder("unified_cost").description("Cost in USD by model and provider")
+                    .tag("model", model).tag("provider", provider).register(registry));
         }
     }
 

@@ -7,6 +7,7 @@ import ai.infrastack.gateway.cost.CostCalculator;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.micrometer.MicrometerConstants;
+import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyConfiguration;
 import org.apache.camel.component.micrometer.routepolicy.MicrometerRoutePolicyFactory;
 import org.apache.camel.spi.Registry;
 
@@ -30,8 +31,23 @@ public final class MetricsConfiguration implements CamelConfiguration {
         r.bind("gatewayMetrics", metrics);
         // camel-micrometer's route metrics land in the same registry as ours.
         r.bind(MicrometerConstants.METRICS_REGISTRY_NAME, metrics.registry());
-        context.addRoutePolicyFactory(new MicrometerRoutePolicyFactory());
+        context.addRoutePolicyFactory(routeMetrics(Settings.of(context).optional("gateway.metrics.route-metrics-exclude")));
         r.bind("metricsRecorder", new MetricsRecorder(metrics));
         r.bind("metricsScraper", new MetricsScraper(metrics, Settings.of(context).flag("gateway.metrics.enabled")));
+    }
+
+    /**
+     * Camel's per-route timers and counters, less the excluded routes. The policy formats a property
+     * name with String.format twice per route per exchange, on the request thread; a chat request
+     * also passes through its provider route and upstream-call, whose time its own route's timer holds.
+     */
+    private static MicrometerRoutePolicyFactory routeMetrics(String excluded) {
+        MicrometerRoutePolicyFactory factory = new MicrometerRoutePolicyFactory();
+        if (excluded != null && !excluded.isBlank()) {
+            MicrometerRoutePolicyConfiguration policy = new MicrometerRoutePolicyConfiguration();
+            policy.setExcludePattern(excluded);
+            factory.setPolicyConfiguration(policy);
+        }
+        return factory;
     }
 }

@@ -19,6 +19,8 @@ public final class ProviderDeclaration implements Processor {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
     private static final Set<String> TOOL_CALL_IDS = Set.of("keep", "alnum9");
     private static final Set<String> STREAM_OPTIONS = Set.of("send", "omit");
+    /** The field lists of provider.openai.ChatRequestShape. */
+    private static final Set<String> REQUEST_FIELDS = Set.of("openai", "mistral");
 
     private String name;
     private String wireFormat;
@@ -27,6 +29,7 @@ public final class ProviderDeclaration implements Processor {
     private String renameParams = "";
     private String toolCallIds = "keep";
     private String streamOptions = "send";
+    private String requestFields = "openai";
     private volatile ProviderQuirks quirks;
 
     public void setName(String name) {
@@ -81,6 +84,13 @@ public final class ProviderDeclaration implements Processor {
         this.streamOptions = streamOptions;
     }
 
+    public void setRequestFields(String requestFields) {
+        if (!REQUEST_FIELDS.contains(requestFields)) {
+            throw invalid("requestFields", requestFields, "one of " + REQUEST_FIELDS);
+        }
+        this.requestFields = requestFields;
+    }
+
     /** A declaration built in code (tests, tools) rather than by a route file; null values stay unset. */
     public static ProviderDeclaration of(String name, String wireFormat, String defaultBaseUrl, String envPrefix) {
         ProviderDeclaration d = new ProviderDeclaration();
@@ -115,7 +125,8 @@ public final class ProviderDeclaration implements Processor {
     public ProviderQuirks quirks() {
         ProviderQuirks q = quirks;
         if (q == null) {
-            q = ProviderQuirks.of(renameParams, "alnum9".equals(toolCallIds) ? "alnum9" : null, "omit".equals(streamOptions) ? "omit" : null);
+            q = ProviderQuirks.of(renameParams, "alnum9".equals(toolCallIds) ? "alnum9" : null,
+                    "omit".equals(streamOptions) ? "omit" : null, "openai".equals(requestFields) ? null : requestFields);
             quirks = q;
         }
         return q;

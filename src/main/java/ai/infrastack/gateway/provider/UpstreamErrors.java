@@ -43,6 +43,14 @@ public final class UpstreamErrors {
      */
     public static GatewayException map(int status, int upstreamStatus, String message, String code, String provider,
                                        Map<String, String> headers) {
+        return map(status, upstreamStatus, message, code, null, provider, headers);
+    }
+
+    /**
+     * @param param the request field the vendor named, in the client's terms ({@code messages[3].refusal}), or null
+     */
+    public static GatewayException map(int status, int upstreamStatus, String message, String code, String param,
+                                       String provider, Map<String, String> headers) {
         String text = forClient(status, upstreamStatus, message, provider);
         GatewayException.Builder b;
         if (status == 429) {
@@ -65,7 +73,7 @@ public final class UpstreamErrors {
             // 5xx means the vendor failed. Neither is the client's mistake.
             b = GatewayException.of(ErrorType.PROVIDER, text).status(502).code(code == null ? "upstream_error" : code);
         }
-        return b.provider(provider).upstreamStatus(upstreamStatus).build();
+        return b.param(param).provider(provider).upstreamStatus(upstreamStatus).build();
     }
 
     /** What the client is told of an upstream error; the log gets the vendor's text, credentials masked. */

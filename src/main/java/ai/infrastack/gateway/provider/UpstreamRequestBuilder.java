@@ -3,6 +3,7 @@ package ai.infrastack.gateway.provider;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.ResponseHeaders;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,8 +12,6 @@ import org.apache.camel.Message;
 import org.apache.camel.Processor;
 import org.apache.camel.component.http.HttpMethods;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -45,11 +44,14 @@ public final class UpstreamRequestBuilder implements Processor {
         ObjectNode request = exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class);
         boolean stream = request.path("stream").asBoolean(false);
         exchange.setProperty(ExchangeKeys.STREAMING, stream);
-        List<String> dropped = new ArrayList<>();
+        ParamChanges dropped = new ParamChanges();
         ObjectNode body = stream ? translator.toUpstreamStream(request, model, quirks, dropped)
                 : translator.toUpstream(request, model, quirks, dropped);
         if (!dropped.isEmpty()) {
             exchange.setProperty(ExchangeKeys.DROPPED_PARAMS, String.join(",", dropped));
+        }
+        if (!dropped.adjusted().isEmpty()) {
+            ResponseHeaders.add(exchange, "X-Gateway-Adjusted-Params", String.join(",", dropped.adjusted()));
         }
 
         Message m = exchange.getMessage();

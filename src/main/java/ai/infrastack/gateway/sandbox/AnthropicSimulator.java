@@ -30,7 +30,9 @@ final class AnthropicSimulator implements VendorSimulator {
 
     private static final Set<String> FIELDS = Set.of("model", "messages", "system", "max_tokens", "metadata",
             "stop_sequences", "stream", "temperature", "top_p", "top_k", "tools", "tool_choice", "thinking",
-            "service_tier");
+            "service_tier", "output_config");
+    /** The structured-outputs beta's field, accepted only with its {@code anthropic-beta} flag. */
+    private static final String OUTPUT_FORMAT_BETA = "structured-outputs-2025-11-13";
     private static final Set<String> VERSIONS = Set.of("2023-06-01", "2023-01-01");
     private static final String BLOCK_TAGS = "'document', 'image', 'redacted_thinking', 'search_result', "
             + "'server_tool_use', 'text', 'thinking', 'tool_result', 'tool_use', 'web_search_tool_result'";
@@ -93,7 +95,7 @@ final class AnthropicSimulator implements VendorSimulator {
         }
         call = new Call(call.hash, SandboxDirectives.parse(lastUserText(root.path("messages"))), defaultLatencyMs);
         try {
-            Conversation conversation = readConversation(root);
+            Conversation conversation = readConversation(root, request.header("anthropic-beta"));
             call.inputTokens = conversation.inputTokens();
             if (call.directives.status() != 0) {
                 return directedError(call, conversation);
@@ -128,7 +130,7 @@ final class AnthropicSimulator implements VendorSimulator {
 
     // ---- validation: request → Conversation ---------------------------------------------------------
 
-    private static Conversation readConversation(JsonNode root) {
+    private static Conversation readConversation(JsonNode root, String betas) {
         JsonNode model = root.get("model");
         if (model == null) {
             throw new InvalidRequest("model: Field required");
@@ -153,9 +155,10 @@ final class AnthropicSimulator implements VendorSimulator {
         if (maxTokens.asLong() < 1) {
             throw new InvalidRequest("max_tokens: Input should be greater than or equal to 1");
         }
+        boolean outputFormatBeta = betas != null && List.of(betas.split("\\s*,\\s*")).contains(OUTPUT_FORMAT_BETA);
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (!FIELDS.contains(name)) {
+            if (!FIELDS.contains(name) && !("output_format".equals(name) && outputFormatBeta)) {
                 throw new InvalidRequest(name + ": Extra inputs are not permitted");
             }
         }
@@ -178,7 +181,54 @@ final class AnthropicSimulator implements VendorSimulator {
         LastTurn lastTurn = "assistant".equals(last.path("role").asText()) ? LastTurn.OTHER
                 : hasBlock(last, "tool_result") ? LastTurn.TOOL_RESULT : LastTurn.USER;
         return new Conversation(model.asText(), tools, toolChoice, lastTurn, lastUserText(messages),
-                toolResultText(last), (int) Math.min(Integer.MAX_VALUE, maxTokens.asLong()), stop, inputTokens);
+                toolResultText(last), (int) Math.min(Integer.MAX_VALUE, maxTokens.asLong()), stop, inputTokens)
+                .withOutput(output(root));
+    }
+
+    /**
+     * Structured outputs: {@code output_config.format} (generally available) or the beta's {@code output_format},
+     * both {@code {"type":"json_schema","schema":{...}}}; the answer is a text block holding the JSON.
+     */
+    private static Conversation.Output output(JsonNode root) {
+        JsonNode config = root.get("output_config");
+        String at = "output_config.format";
+        JsonNode format = null;
+        if (config != null && !config.isNull()) {
+            if (!config.isObject()) {
+                throw new InvalidRequest("output_config: Input should be a valid dictionary");
+            }
+            for (Iterator<String> names = config.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!"format".equals(name) && !"effort".equals(name)) {
+                    throw new InvalidRequest("output_config." + name + ": Extra inputs are not permitted");
+                }
+            }
+            format = config.get("format");
+        }
+        if (root.has("output_format")) {
+            if (format != null) {
+                throw new InvalidRequest("output_format: cannot be used together with output_config.format");
+            }
+            format = root.get("output_format");
+            at = "output_format";
+        }
+        if (format == null || format.isNull()) {
+            return Conversation.Output.TEXT;
+        }
+        if (!format.isObject() || !"json_schema".equals(format.path("type").asText())) {
+            throw new InvalidRequest(at + ".type: Input should be 'json_schema'");
+        }
+        for (Iterator<String> names = format.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!"type".equals(name) && !"schema".equals(name)) {
+                throw new InvalidRequest(at + "." + name + ": Extra inputs are not permitted");
+            }
+        }
+        JsonNode schema = format.get("schema");
+        if (schema == null || !schema.isObject()) {
+            throw new InvalidRequest(at + ".schema: Field required");
+        }
+        return Conversation.Output.schema(schema);
     }
 
     private static void checkSampling(JsonNode root, String model) {

@@ -74,7 +74,48 @@ final class ChatCompletionsRequest {
         LastTurn lastTurn = "tool".equals(lastRole) ? LastTurn.TOOL_RESULT
                 : "user".equals(lastRole) ? LastTurn.USER : LastTurn.OTHER;
         return new Conversation(model, tools, toolChoice, lastTurn, lastUserText(messages),
-                trailingToolResults(messages), maxTokens, stop, inputTokens);
+                trailingToolResults(messages), maxTokens, stop, inputTokens)
+                .withOutput(output(root.get("response_format")));
+    }
+
+    /** {@code response_format}: text, json_object, or json_schema with a {@code json_schema.name} and schema. */
+    private static Conversation.Output output(JsonNode format) {
+        if (format == null || format.isNull()) {
+            return Conversation.Output.TEXT;
+        }
+        if (!format.isObject()) {
+            throw invalidType("response_format", "an object", format);
+        }
+        String type = format.path("type").asText(null);
+        if (type == null) {
+            throw missing("response_format.type");
+        }
+        switch (type) {
+            case "text":
+                return Conversation.Output.TEXT;
+            case "json_object":
+                return Conversation.Output.JSON_OBJECT;
+            case "json_schema": {
+                JsonNode jsonSchema = format.get("json_schema");
+                if (jsonSchema == null || jsonSchema.isNull()) {
+                    throw missing("response_format.json_schema");
+                }
+                if (!jsonSchema.isObject()) {
+                    throw invalidType("response_format.json_schema", "an object", jsonSchema);
+                }
+                if (!jsonSchema.path("name").isTextual()) {
+                    throw missing("response_format.json_schema.name");
+                }
+                JsonNode schema = jsonSchema.path("schema");
+                if (!schema.isMissingNode() && !schema.isObject()) {
+                    throw invalidType("response_format.json_schema.schema", "an object", schema);
+                }
+                return Conversation.Output.schema(schema.isObject() ? schema : SandboxJson.object());
+            }
+            default:
+                throw new InvalidRequest("Invalid value: '" + type + "'. Supported values are: 'text', 'json_object', "
+                        + "and 'json_schema'.", "response_format.type", "invalid_value");
+        }
     }
 
     private static boolean isReasoningModel(String model) {

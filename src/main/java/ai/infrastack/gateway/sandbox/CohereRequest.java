@@ -77,7 +77,43 @@ final class CohereRequest {
         LastTurn lastTurn = "tool".equals(lastRole) ? LastTurn.TOOL_RESULT
                 : "user".equals(lastRole) ? LastTurn.USER : LastTurn.OTHER;
         return new Conversation(model.asText(), tools, toolChoice, lastTurn, lastUserText(messages),
-                trailingToolResults(messages), maxTokens, stop, inputTokens);
+                trailingToolResults(messages), maxTokens, stop, inputTokens)
+                .withOutput(output(root.get("response_format")));
+    }
+
+    /** v2's {@code response_format}: {@code {"type":"text"}} or {@code {"type":"json_object","json_schema"?:{...}}}. */
+    private static Conversation.Output output(JsonNode format) {
+        if (format == null || format.isNull()) {
+            return Conversation.Output.TEXT;
+        }
+        if (!format.isObject()) {
+            throw invalid("response_format must be an object");
+        }
+        for (Iterator<String> names = format.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!"type".equals(name) && !"json_schema".equals(name)) {
+                throw invalid("invalid response_format: unknown field " + name);
+            }
+        }
+        switch (format.path("type").asText("")) {
+            case "text":
+                if (format.has("json_schema")) {
+                    throw invalid("invalid response_format: json_schema is only valid with type json_object");
+                }
+                return Conversation.Output.TEXT;
+            case "json_object": {
+                JsonNode schema = format.get("json_schema");
+                if (schema == null || schema.isNull()) {
+                    return Conversation.Output.JSON_OBJECT;
+                }
+                if (!schema.isObject()) {
+                    throw invalid("invalid response_format: json_schema must be an object");
+                }
+                return Conversation.Output.schema(schema);
+            }
+            default:
+                throw invalid("invalid response_format type: must be one of text, json_object");
+        }
     }
 
     /** Text of the latest user turn; trailing tool results carry no directives. Tolerant: runs first. */

@@ -79,7 +79,8 @@ final class GeminiRequest {
         LastTurn lastTurn = "model".equals(role(last)) ? LastTurn.OTHER
                 : functionResponses(last).isEmpty() ? LastTurn.USER : LastTurn.TOOL_RESULT;
         Conversation conversation = new Conversation(model, tools, toolChoice, lastTurn, lastUserText(contents),
-                String.join("\n", functionResponses(last)), generation.maxTokens, generation.stop, inputTokens);
+                String.join("\n", functionResponses(last)), generation.maxTokens, generation.stop, inputTokens)
+                .withOutput(generation.output);
         return new Parsed(conversation, generation.candidates);
     }
 
@@ -293,6 +294,7 @@ final class GeminiRequest {
         Integer maxTokens;
         List<String> stop = List.of();
         int candidates = 1;
+        Conversation.Output output = Conversation.Output.TEXT;
     }
 
     private static Generation generation(JsonNode config) {
@@ -341,7 +343,34 @@ final class GeminiRequest {
             throw GeminiFields.request(at + ".response_mime_type", "allowed mimetypes are `text/plain`, "
                     + "`application/json`, `application/xml`, `application/yaml` and `text/x.enum`.");
         }
+        out.output = output(config, mime, at);
         return out;
+    }
+
+    /**
+     * JSON when {@code responseMimeType} is application/json: of {@code responseSchema} (the OpenAPI subset,
+     * checked like tool parameters) or {@code responseJsonSchema} (JSON Schema), which need that MIME type and
+     * exclude each other, as the real API says.
+     */
+    private static Conversation.Output output(JsonNode config, JsonNode mime, String at) {
+        JsonNode schema = GeminiFields.get(config, "responseSchema");
+        JsonNode jsonSchema = GeminiFields.get(config, "responseJsonSchema");
+        boolean json = mime != null && "application/json".equals(mime.asText());
+        if (schema != null && jsonSchema != null) {
+            throw GeminiFields.request(at, "response_schema and response_json_schema cannot both be set.");
+        }
+        if ((schema != null || jsonSchema != null) && !json) {
+            throw GeminiFields.request(at + ".response_mime_type", "response_mime_type must be application/json "
+                    + "when a response schema is set.");
+        }
+        if (schema != null) {
+            GeminiSchema.check(schema, at + ".response_schema");
+            return Conversation.Output.schema(schema);
+        }
+        if (jsonSchema != null) {
+            return Conversation.Output.schema(jsonSchema);
+        }
+        return json ? Conversation.Output.JSON_OBJECT : Conversation.Output.TEXT;
     }
 
     private static void range(JsonNode config, String camelName, double min, double max, String at) {

@@ -8,8 +8,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Decides the simulated answer, the same way for every vendor: a tool call when tools are offered to a
- * fresh user turn, an acknowledgement of tool results, otherwise an echo of the user's text; then stop
- * sequences and the max-tokens cap are applied.
+ * fresh user turn (arguments satisfying the tool's parameters), JSON when a structured output is asked for
+ * (satisfying its schema, or an object echoing the request), an acknowledgement of tool results, otherwise an
+ * echo of the user's text; then stop sequences and the max-tokens cap are applied.
  */
 final class ReplyComposer {
 
@@ -22,7 +23,7 @@ final class ReplyComposer {
     static SandboxReply compose(Conversation conversation) {
         Tool tool = toolToCall(conversation);
         if (tool != null) {
-            ObjectNode arguments = ToolArguments.forSchema(tool.parameters());
+            ObjectNode arguments = SchemaInstance.objectOf(tool.parameters());
             String json = SandboxJson.write(arguments);
             return new SandboxReply(null, new SandboxReply.ToolCall(tool.name(), arguments, json), Finish.TOOL_CALL,
                     null, TOOL_CALL_OVERHEAD_TOKENS + SandboxText.countWords(json));
@@ -31,7 +32,19 @@ final class ReplyComposer {
                 ? "Tool result received: " + conversation.toolResultText()
                 : "Sandbox reply from " + conversation.model() + ": "
                         + SandboxText.firstChars(conversation.lastUserText(), ECHO_CHARS);
-        return limit(text, conversation);
+        switch (conversation.output().kind()) {
+            case JSON_SCHEMA:
+                return json(SandboxJson.write(SchemaInstance.of(conversation.output().schema())));
+            case JSON_OBJECT:
+                return json(SandboxJson.write(SandboxJson.object().put("answer", text)));
+            default:
+                return limit(text, conversation);
+        }
+    }
+
+    /** JSON is never cut by stop sequences or the cap: a truncated object would not parse. */
+    private static SandboxReply json(String text) {
+        return new SandboxReply(text, null, Finish.END, null, SandboxText.countWords(text));
     }
 
     private static Tool toolToCall(Conversation conversation) {

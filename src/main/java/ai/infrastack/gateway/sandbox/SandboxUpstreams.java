@@ -69,15 +69,16 @@ public final class SandboxUpstreams implements AutoCloseable {
     private static final Map<String, String> PROVIDER_FORMATS = Map.of(
             "google", GeminiSimulator.FORMAT,
             "gemini", GeminiSimulator.FORMAT,
-            "mistral", MistralSimulator.FORMAT,
-            "meta", TogetherSimulator.FORMAT,
-            "together", TogetherSimulator.FORMAT,
+            "mistral", MistralDialect.FORMAT,
+            "meta", TogetherDialect.FORMAT,
+            "together", TogetherDialect.FORMAT,
             "cohere", CohereSimulator.FORMAT);
 
     /** The vendors simulated; adding one is one more entry here. */
     private static List<VendorSimulator> simulators() {
-        return List.of(new OpenAiSimulator(), new AnthropicSimulator(), new GeminiSimulator(), new CohereSimulator(),
-                new MistralSimulator(), new TogetherSimulator());
+        return List.of(new ChatCompletionsSimulator(new OpenAiDialect()), new AnthropicSimulator(), new GeminiSimulator(),
+                new CohereSimulator(), new ChatCompletionsSimulator(new MistralDialect()),
+                new ChatCompletionsSimulator(new TogetherDialect()));
     }
 
     /** Starts listening on 127.0.0.1 ({@code port} 0 picks a free port) and returns once it is bound. */

@@ -83,7 +83,7 @@ public final class GatewayHttpServer extends ServiceSupport {
                 .setHost(settings.host())
                 .setPort(settings.port())
                 .setIdleTimeout(settings.idleTimeoutSeconds()).setIdleTimeoutUnit(TimeUnit.SECONDS)
-                .setHttp2ClearTextEnabled(true)
+                .setHttp2ClearTextEnabled(settings.h2c())
                 .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(settings.http2MaxStreams()))
                 .setAcceptBacklog(settings.acceptBacklog())
                 .setCompressionSupported(false);
@@ -91,7 +91,8 @@ public final class GatewayHttpServer extends ServiceSupport {
                 .invalidRequestHandler(GatewayHttpServer::refuse)
                 .requestHandler(router);
         server.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.info("HTTP server listening on {}:{} (HTTP/1.1 and h2c)", settings.host(), server.actualPort());
+        LOG.info("HTTP server listening on {}:{} ({})", settings.host(), server.actualPort(),
+                settings.h2c() ? "HTTP/1.1 and h2c" : "HTTP/1.1");
     }
 
     @Override

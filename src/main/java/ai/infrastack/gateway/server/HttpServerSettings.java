@@ -10,6 +10,7 @@ public record HttpServerSettings(
         long maxBodyBytes,
         int idleTimeoutSeconds,
         long requestReadTimeoutMs,
+        boolean h2c,
         int http2MaxStreams,
         int acceptBacklog,
         List<String> corsOrigins,

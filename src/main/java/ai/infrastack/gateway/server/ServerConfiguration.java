@@ -38,6 +38,7 @@ public final class ServerConfiguration implements CamelConfiguration {
                 Long.parseLong(settings.require("camel.server.max-body-size")),
                 Integer.parseInt(settings.require("gateway.http.idle-timeout-seconds")),
                 Long.parseLong(settings.require("gateway.http.request-read-timeout-ms")),
+                settings.flag("gateway.http.h2c"),
                 Integer.parseInt(settings.require("gateway.http.http2-max-concurrent-streams")),
                 Integer.parseInt(settings.require("gateway.http.accept-backlog")),
                 list(settings.optional("gateway.http.cors.allowed-origins")),

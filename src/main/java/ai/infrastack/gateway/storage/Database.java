@@ -94,6 +94,11 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /** The JDBC URL it connects to, credentials given apart (a URL's own parameters may hold some: never log it). */
+    public String jdbcUrl() {
+        return dataSource.getJdbcUrl();
+    }
+
     public DataSource dataSource() {
         return dataSource;
     }

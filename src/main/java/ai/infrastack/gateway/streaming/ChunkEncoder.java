@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
  */
 public final class ChunkEncoder {
     public static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+    /** The finish reason of a stream that failed mid-way (before its error event). */
+    public static final String ERROR_FINISH = "error";
 
     private final ObjectMapper mapper;
     private final String id;
@@ -39,12 +41,15 @@ public final class ChunkEncoder {
         return chunk;
     }
 
-    /** OpenAI's extra last chunk for {@code stream_options.include_usage}: no choices, only usage. */
-    public ObjectNode usageChunk(ObjectNode usage) {
+    /** OpenAI's extra last chunk for {@code stream_options.include_usage}: no choices; the caller adds usage. */
+    public ObjectNode usageChunk() {
         ObjectNode chunk = envelope();
         chunk.putArray("choices");
-        chunk.set("usage", usage);
         return chunk;
+    }
+
+    public ObjectNode emptyDelta() {
+        return mapper.createObjectNode();
     }
 
     public ObjectNode roleDelta() {

@@ -60,6 +60,15 @@ public final class ClientStream {
         sink.end(out.toByteArray());
     }
 
+    /**
+     * Ends a stream that failed mid-way: a chunk with {@code finish_reason: "error"}, then the error event, and
+     * no {@code [DONE]}. The official SDKs raise on the error event; a client that ignores in-band error events
+     * (LangChain4j) still sees that the answer did not finish normally.
+     */
+    public void fail(ObjectNode errorBody) {
+        finish(List.of(encoder.chunk(encoder.emptyDelta(), ChunkEncoder.ERROR_FINISH), errorBody), false);
+    }
+
     /** Ends a stream whose client has gone or stalled: nothing more is written. */
     public void abandon() {
         if (!ended) {

@@ -52,6 +52,7 @@ public final class ChatRequestValidator implements Processor {
                     "Request body is " + body.length + " bytes; the limit is " + maxBodyBytes)
                     .status(413).code("request_too_large").build();
         }
+        Utf8Json.require(body, contentType);
         ObjectNode request = parse(body);
         validate(request);
         exchange.setProperty(ExchangeKeys.CHAT_REQUEST, request);

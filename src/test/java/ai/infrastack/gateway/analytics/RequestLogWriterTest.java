@@ -111,6 +111,7 @@ class RequestLogWriterTest {
         final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
         final AtomicInteger connections = new AtomicInteger();
         final AtomicInteger executions = new AtomicInteger();
+        final AtomicInteger commits = new AtomicInteger();
         volatile CountDownLatch gate;
         volatile long connectDelayMs;
         volatile boolean down;
@@ -145,6 +146,9 @@ class RequestLogWriterTest {
         private Connection connection(Connection real) {
             return proxy(Connection.class, (p, m, args) -> {
                 Object result = invoke(real, m, args);
+                if (m.getName().equals("commit")) {
+                    commits.incrementAndGet();
+                }
                 return m.getName().equals("prepareStatement") ? statement((PreparedStatement) result) : result;
             });
         }
@@ -250,6 +254,23 @@ class RequestLogWriterTest {
                 assertTrue(rs.getBoolean("streamed"));
             }
         }
+    }
+
+    @Test
+    void rowsArrivingOneAtATimeShareBatchesWithOneCommitEach() throws Exception {
+        Database db = database("h2");
+        ObservedDataSource observed = new ObservedDataSource(db.dataSource());
+        RequestLogWriter writer = writer(observed.dataSource(), 1000, 500, 20);
+        for (RequestRecord r : rows("req_trickle", 20)) {
+            assertTrue(writer.offer(r));
+            Thread.sleep(1); // one request at a time, as at one connection
+        }
+        await("20 rows written", Duration.ofSeconds(10), () -> writer.written() == 20);
+
+        // Not a transaction per request: rows offered within the flush interval are written together.
+        assertTrue(observed.batchSizes.size() < 20, "batches " + observed.batchSizes);
+        assertEquals(observed.executions.get(), observed.commits.get(), "one commit per batch");
+        assertEquals(20, count(db, null));
     }
 
     // ---- the database down: bounded buffer ----------------------------------------------------------

@@ -161,6 +161,48 @@ class ModelsAndHealthTest {
         assertEquals(401, gateway.get("/models", "sk-not-a-key").statusCode(), "an unknown key is refused too");
     }
 
+    // ---- /models/{id} -----------------------------------------------------------------------------
+
+    @Test
+    void one_model_is_the_list_entry_in_openai_shape() throws IOException {
+        HttpResponse<String> r = gateway.get("/models/claude-3.5-sonnet", RunningGateway.MASTER_KEY);
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode model = JSON.readTree(r.body());
+
+        assertEquals(entry(models(), "claude-3.5-sonnet"), model, "the same object as in the list");
+        assertEquals("model", model.path("object").asText());
+        assertEquals("anthropic", model.path("owned_by").asText());
+        assertTrue(model.path("created").isIntegralNumber(), "OpenAI's required created field");
+        assertTrue(model.path("capabilities").path("supports_function_calling").isBoolean());
+    }
+
+    @Test
+    void an_alias_resolves_to_its_model_even_with_a_slash_encoded_in_the_path() throws IOException {
+        JsonNode byAlias = JSON.readTree(gateway.get("/models/claude-3-5-sonnet-20241022", RunningGateway.MASTER_KEY).body());
+        assertEquals("claude-3.5-sonnet", byAlias.path("id").asText(), byAlias.toString());
+
+        // OpenAI's SDKs percent-encode the id as one path segment
+        HttpResponse<String> slashed = gateway.get("/models/anthropic%2Fclaude-3-opus", RunningGateway.MASTER_KEY);
+        assertEquals(200, slashed.statusCode(), slashed.body());
+        assertEquals("claude-3-opus", JSON.readTree(slashed.body()).path("id").asText());
+    }
+
+    @Test
+    void an_unknown_model_is_404_model_not_found() throws IOException {
+        HttpResponse<String> r = gateway.get("/models/no-such-model", RunningGateway.MASTER_KEY);
+        assertEquals(404, r.statusCode(), r.body());
+        JsonNode error = JSON.readTree(r.body()).path("error");
+        assertEquals("not_found_error", error.path("type").asText());
+        assertEquals("model_not_found", error.path("code").asText());
+        assertTrue(error.path("message").asText().contains("no-such-model"), error.toString());
+        assertTrue(r.headers().firstValue("X-Request-Id").isPresent());
+    }
+
+    @Test
+    void one_model_without_a_key_is_401() {
+        assertEquals(401, gateway.get("/models/gpt-4o", null).statusCode());
+    }
+
     // ---- /health --------------------------------------------------------------------------------
 
     @Test
@@ -193,6 +235,10 @@ class ModelsAndHealthTest {
         String ok = "{\"model\": \"gpt-4o\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
         assertEquals(200, gateway.post("/chat/completions", ok, RunningGateway.MASTER_KEY).statusCode());
         JsonNode before = health().path("providers").path("openai");
+        for (int i = 0; i < 100 && !"healthy".equals(before.path("status").asText()); i++) {
+            sleep(50);
+            before = health().path("providers").path("openai");
+        }
         assertEquals("healthy", before.path("status").asText(), "a successful call leaves openai healthy: " + before);
         assertTrue(before.path("latency_ms").isIntegralNumber(), "a latency once openai was called: " + before);
 
@@ -200,9 +246,22 @@ class ModelsAndHealthTest {
         HttpResponse<String> r = gateway.post("/chat/completions", failing, RunningGateway.MASTER_KEY);
         assertEquals(502, r.statusCode(), r.body());
 
+        // health is updated by the analytics wire-tap, after the response: allow it a moment
         JsonNode h = health();
+        for (int i = 0; i < 100 && !"degraded".equals(h.path("providers").path("openai").path("status").asText()); i++) {
+            sleep(50);
+            h = health();
+        }
         assertEquals("degraded", h.path("providers").path("openai").path("status").asText(), h.toString());
         assertNotEquals("degraded", h.path("providers").path("anthropic").path("status").asText(), "anthropic is unaffected");
         assertEquals("degraded", h.path("status").asText(), "a degraded provider degrades the overall status");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -59,7 +59,7 @@ class StreamedAndUnaryTracesTest {
         assertEquals(200, streamed.statusCode(), streamed.body());
         assertTrue(streamed.body().contains("data: [DONE]"), streamed.body());
         JsonNode streamedRow = awaitRow(streamed.headers().firstValue("X-Request-Id").orElseThrow());
-        PrometheusText afterStream = metrics();
+        PrometheusText afterStream = awaitMetrics(before, p);
         JsonNode health = JSON.readTree(gateway.get("/health", null).body()).path("providers").path(p.provider());
         assertEquals("healthy", health.path("status").asText(), "a streamed call alone makes the provider known: " + health);
         assertTrue(health.path("latency_ms").isNumber(), health.toString());
@@ -67,7 +67,7 @@ class StreamedAndUnaryTracesTest {
         HttpResponse<String> unary = gateway.post("/chat/completions", body(p.model(), question, false), RunningGateway.MASTER_KEY);
         assertEquals(200, unary.statusCode(), unary.body());
         JsonNode unaryRow = awaitRow(unary.headers().firstValue("X-Request-Id").orElseThrow());
-        PrometheusText afterUnary = metrics();
+        PrometheusText afterUnary = awaitMetrics(afterStream, p);
 
         for (String column : List.of("status", "error_type", "provider", "served_model", "prompt_tokens", "completion_tokens",
                 "input_cost", "output_cost", "total_cost")) {
@@ -129,5 +129,19 @@ class StreamedAndUnaryTracesTest {
                 return row;
             }
         }
+    }
+
+    /**
+     * The metrics once the call is counted: the analytics wire-tap records them after the request-log row is
+     * queued, so they can lag the row by a moment (up to 5 s allowed).
+     */
+    private static PrometheusText awaitMetrics(PrometheusText since, ProviderMatrix.Entry p) throws Exception {
+        PrometheusText now = metrics();
+        for (int i = 0; i < 100 && (delta(since, now, "unified_tokens_total", p) <= 0
+                || delta(since, now, "unified_request_duration_seconds_count", p) <= 0); i++) {
+            Thread.sleep(50);
+            now = metrics();
+        }
+        return now;
     }
 }

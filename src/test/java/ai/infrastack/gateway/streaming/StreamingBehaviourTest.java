@@ -269,7 +269,8 @@ class StreamingBehaviourTest {
         try (UsageLog log = UsageLog.attach()) {
             Streamed s = stream(body(model, "Write one line about rivers"));
             assertEquals("data: [DONE]", s.dataLines().get(s.dataLines().size() - 1).text);
-            JsonNode finish = s.finishChunk();
+            s.finishChunk();
+            JsonNode finish = s.lastChunk();
 
             JsonNode row = awaitRow(s.requestId);
             assertEquals(200, row.get("status").asInt(), row.toString());
@@ -298,8 +299,11 @@ class StreamingBehaviourTest {
             JsonNode json = JSON.readTree(l.text.substring(6));
             if (json.has("error")) {
                 errors.add(json.get("error"));
+            } else if (l != data.get(data.size() - 2)) {
+                assertNull(json.at("/choices/0/finish_reason").textValue(), "no normal finish chunk on a broken stream: " + l.text);
             } else {
-                assertNull(json.at("/choices/0/finish_reason").textValue(), "no finish chunk on a broken stream: " + l.text);
+                assertEquals("error", json.at("/choices/0/finish_reason").textValue(),
+                        "the chunk before the error event says the answer ended in error: " + l.text);
             }
         }
         assertEquals(1, errors.size(), "exactly one error event: " + s.lines);
@@ -472,6 +476,12 @@ class StreamingBehaviourTest {
                 }
             }
             return b.toString();
+        }
+
+        /** The chunk before [DONE]: the one carrying usage, cost and latency. */
+        JsonNode lastChunk() throws IOException {
+            List<Line> data = dataLines();
+            return JSON.readTree(data.get(data.size() - 2).text.substring(6));
         }
 
         JsonNode finishChunk() throws IOException {

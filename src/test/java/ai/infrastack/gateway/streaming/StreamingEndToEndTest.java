@@ -37,11 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The official OpenAI Java SDK's streaming API, pointed at the running gateway, streams from one
  * model of each of the six providers (the sandbox simulators speak each vendor's native stream
  * format over real HTTP). What the SDK reassembles must equal the same request answered without
- * streaming, and the held finish chunk must carry usage, cost and latency.
- *
- * <p>The chunks are reassembled by hand, not with the SDK's {@code ChatCompletionAccumulator}: that
- * helper takes any chunk with {@code usage} for OpenAI's usage-only last chunk and throws
- * ("choices is required") on the gateway's finish chunk, which carries usage by design.
+ * streaming; the finish chunk is OpenAI's, and the last chunk carries usage, cost and latency — OpenAI's
+ * {@code choices: []} usage chunk with {@code stream_options.include_usage}, else a chunk whose one choice has
+ * an empty delta — so the SDK's {@code ChatCompletionAccumulator} rebuilds the completion either way.
  */
 class StreamingEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -63,7 +61,7 @@ class StreamingEndToEndTest {
     @ParameterizedTest
     @CsvSource({"gpt-4o, openai", "claude-3.5-sonnet, anthropic", "gemini-1.5-pro, google", "llama-3.1-70b, meta",
             "mistral-large, mistral", "command-r-plus, cohere"})
-    void streamed_text_reassembles_to_the_non_streamed_answer_with_usage_cost_and_latency_on_the_finish_chunk(
+    void streamed_text_reassembles_to_the_non_streamed_answer_with_usage_cost_and_latency_on_the_last_chunk(
             String model, String provider) {
         ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()
                 .model(model)
@@ -95,15 +93,17 @@ class StreamingEndToEndTest {
 
         ChatCompletionChunk finish = onlyFinishChunk(chunks);
         assertEquals("stop", finish.choices().get(0).finishReason().orElseThrow().asString());
-        CompletionUsage usage = finish.usage().orElseThrow(() -> new AssertionError("finish chunk carries usage"));
+        assertTrue(finish.usage().isEmpty(), "the finish chunk is OpenAI's, without usage");
+        ChatCompletionChunk last = chunks.get(chunks.size() - 1);
+        CompletionUsage usage = last.usage().orElseThrow(() -> new AssertionError("the last chunk carries usage"));
         CompletionUsage wholeUsage = whole.usage().orElseThrow();
         assertEquals(wholeUsage.promptTokens(), usage.promptTokens(), "prompt_tokens as non-streamed");
         assertEquals(wholeUsage.completionTokens(), usage.completionTokens(), "completion_tokens as non-streamed");
         assertEquals(wholeUsage.totalTokens(), usage.totalTokens(), "total_tokens as non-streamed");
-        assertFalse(finish._additionalProperties().containsKey("usage"), "usage is the SDK's own field");
-        assertCostIsCatalogTimesUsage(model, finish, usage);
-        assertLatency(finish);
-        assertEquals(provider, finish._additionalProperties().get("provider").convert(String.class));
+        assertFalse(last._additionalProperties().containsKey("usage"), "usage is the SDK's own field");
+        assertCostIsCatalogTimesUsage(model, last, usage);
+        assertLatency(last);
+        assertEquals(provider, last._additionalProperties().get("provider").convert(String.class));
 
     }
 
@@ -143,10 +143,11 @@ class StreamingEndToEndTest {
 
         ChatCompletionChunk finish = onlyFinishChunk(chunks);
         assertEquals("tool_calls", finish.choices().get(0).finishReason().orElseThrow().asString());
-        CompletionUsage usage = finish.usage().orElseThrow();
+        ChatCompletionChunk last = chunks.get(chunks.size() - 1);
+        CompletionUsage usage = last.usage().orElseThrow();
         assertEquals(whole.usage().orElseThrow().promptTokens(), usage.promptTokens());
         assertEquals(whole.usage().orElseThrow().completionTokens(), usage.completionTokens());
-        assertCostIsCatalogTimesUsage(model, finish, usage);
+        assertCostIsCatalogTimesUsage(model, last, usage);
 
     }
 
@@ -169,7 +170,8 @@ class StreamingEndToEndTest {
         ChatCompletionChunk finish = onlyFinishChunk(chunks);
         // Usage goes in OpenAI's usage chunk only, so the SDK's accumulator (below) keeps the finish chunk.
         assertTrue(finish.usage().isEmpty(), "the finish chunk leaves usage to the usage chunk");
-        assertTrue(finish._additionalProperties().containsKey("cost"), "the finish chunk still carries the cost");
+        assertTrue(last._additionalProperties().containsKey("cost"), "the usage chunk carries the cost");
+        assertTrue(last._additionalProperties().containsKey("latency"), "the usage chunk carries the latency");
         assertEquals(chunks.size() - 2, chunks.indexOf(finish), "the usage chunk follows the finish chunk");
     }
 
@@ -193,16 +195,37 @@ class StreamingEndToEndTest {
 
     @ParameterizedTest
     @CsvSource({"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
-    void without_include_usage_there_is_no_usage_only_chunk(String model) {
+    void without_include_usage_the_last_chunk_keeps_a_choice_and_carries_usage_cost_and_latency(String model) {
         List<ChatCompletionChunk> chunks = stream(ChatCompletionCreateParams.builder()
                 .model(model)
                 .addUserMessage("Count the clouds in the sky")
                 .build());
 
+        // the spec's example client reads choices[0].delta of every chunk
         assertTrue(chunks.stream().noneMatch(c -> c.choices().isEmpty()), "no chunk with empty choices");
         ChatCompletionChunk finish = onlyFinishChunk(chunks);
-        assertEquals(finish, chunks.get(chunks.size() - 1), "the finish chunk is the last one");
-        assertTrue(finish.usage().isPresent(), "usage rides on the finish chunk regardless");
+        assertEquals(chunks.size() - 2, chunks.indexOf(finish), "the last chunk follows the finish chunk");
+        assertTrue(finish.usage().isEmpty(), "no usage on the finish chunk");
+        ChatCompletionChunk last = chunks.get(chunks.size() - 1);
+        assertTrue(last.usage().isPresent(), "usage on the last chunk, asked for or not");
+        assertTrue(last._additionalProperties().containsKey("cost") && last._additionalProperties().containsKey("latency"));
+        ChatCompletionChunk.Choice choice = last.choices().get(0);
+        assertTrue(choice.finishReason().isEmpty() && choice.delta().content().isEmpty(), "an empty delta: " + choice);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
+    void the_sdks_accumulator_rebuilds_the_completion_without_include_usage(String model) {
+        ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+        stream(ChatCompletionCreateParams.builder()
+                .model(model)
+                .addUserMessage("Count the clouds in the sky")
+                .build()).forEach(accumulator::accumulate);
+
+        ChatCompletion completion = accumulator.chatCompletion();
+        assertEquals(ChatCompletion.Choice.FinishReason.STOP, completion.choices().get(0).finishReason());
+        assertTrue(completion.choices().get(0).message().content().orElse("").startsWith("Sandbox reply"));
+        assertTrue(completion.usage().orElseThrow().completionTokens() > 0);
     }
 
     private static List<ChatCompletionChunk> stream(ChatCompletionCreateParams params) {

@@ -2,6 +2,7 @@ package ai.infrastack.gateway.provider.anthropic;
 
 import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.OpenAiRequestParts;
+import ai.infrastack.gateway.provider.ParamChanges;
 import ai.infrastack.gateway.provider.ProviderQuirks;
 import ai.infrastack.gateway.provider.UpstreamErrors;
 import ai.infrastack.gateway.provider.WireTranslator;
@@ -30,7 +31,7 @@ public final class AnthropicWireTranslator implements WireTranslator {
     /** OpenAI parameters this translator maps; any other field is dropped and named. */
     private static final Set<String> MAPPED = Set.of("model", "messages", "max_tokens", "max_completion_tokens",
             "temperature", "top_p", "stop", "stream", "tools", "tool_choice", "parallel_tool_calls", "user",
-            "routing", "budget", "response");
+            "response_format", "routing", "budget", "response");
 
     @Override
     public String format() {
@@ -56,8 +57,12 @@ public final class AnthropicWireTranslator implements WireTranslator {
         out.put("max_tokens", max != null && !max.isNull() ? max.asLong() : model.defaultMaxTokens());
         mapMessages(request.path("messages"), out);
         if (request.hasNonNull("temperature")) {
-            // Anthropic's range is 0..1: values above it (valid for OpenAI) are clamped to 1.
-            out.put("temperature", Math.min(1.0, request.get("temperature").asDouble()));
+            // Anthropic's range is 0..1: values above it (valid for OpenAI) are clamped to 1, and said so.
+            double temperature = request.get("temperature").asDouble();
+            if (temperature > 1.0) {
+                ParamChanges.adjusted(dropped, "temperature");
+            }
+            out.put("temperature", Math.min(1.0, temperature));
         }
         if (request.hasNonNull("top_p")) {
             if (request.hasNonNull("temperature")) {
@@ -72,6 +77,7 @@ public final class AnthropicWireTranslator implements WireTranslator {
             out.set("stop_sequences", stop);
         }
         mapTools(request, out, dropped);
+        mapResponseFormat(request.path("response_format"), out, dropped);
         if (request.hasNonNull("user")) {
             out.putObject("metadata").put("user_id", request.get("user").asText());
         }
@@ -180,6 +186,22 @@ public final class AnthropicWireTranslator implements WireTranslator {
             use.set("input", OpenAiRequestParts.toolArguments(call, index, c));
         }
         return blocks;
+    }
+
+    /**
+     * A JSON schema becomes Anthropic's structured output ({@code output_config.format}); plain JSON mode has no
+     * Anthropic equivalent (its structured outputs need a schema), so it is named as dropped.
+     */
+    private static void mapResponseFormat(JsonNode format, ObjectNode out, List<String> dropped) {
+        String type = format.path("type").asText("text");
+        JsonNode schema = format.path("json_schema").path("schema");
+        if ("json_schema".equals(type) && schema.isObject()) {
+            ObjectNode outputFormat = out.putObject("output_config").putObject("format");
+            outputFormat.put("type", "json_schema");
+            outputFormat.set("schema", schema);
+        } else if (!"text".equals(type)) {
+            dropped.add("response_format");
+        }
     }
 
     private static void mapTools(ObjectNode request, ObjectNode out, List<String> dropped) {

@@ -69,7 +69,12 @@ public final class CohereWireTranslator implements WireTranslator {
         }
         String format = request.path("response_format").path("type").asText("");
         if (format.equals("json_object") || format.equals("json_schema")) {
-            out.putObject("response_format").put("type", "json_object");
+            // Cohere's JSON mode takes the schema beside the type
+            ObjectNode responseFormat = out.putObject("response_format").put("type", "json_object");
+            JsonNode schema = request.path("response_format").path("json_schema").path("schema");
+            if (format.equals("json_schema") && schema.isObject()) {
+                responseFormat.set("json_schema", schema);
+            }
         }
         mapTools(request, out);
         OpenAiRequestParts.nameUnmapped(request, MAPPED, dropped);

@@ -82,6 +82,11 @@ public final class GeminiWireTranslator implements WireTranslator {
         String format = request.path("response_format").path("type").asText("");
         if (format.equals("json_object") || format.equals("json_schema")) {
             config.put("responseMimeType", "application/json");
+            // Gemini takes a JSON Schema as it is in responseJsonSchema (responseSchema is its OpenAPI subset)
+            JsonNode schema = request.path("response_format").path("json_schema").path("schema");
+            if (format.equals("json_schema") && schema.isObject()) {
+                config.set("responseJsonSchema", schema);
+            }
         }
         if (!config.isEmpty()) {
             out.set("generationConfig", config);
@@ -380,7 +385,12 @@ public final class GeminiWireTranslator implements WireTranslator {
         String code = err.hasNonNull("status") ? err.get("status").asText() : null;
         Map<String, String> extra = new HashMap<>(headers);
         int meaning = status;
+        String param = null;
         for (JsonNode detail : err.path("details")) {
+            JsonNode violation = detail.path("fieldViolations").path(0);
+            if (param == null && violation.hasNonNull("field")) {
+                param = clientParam(violation.get("field").asText());
+            }
             if ("API_KEY_INVALID".equals(detail.path("reason").asText())) {
                 // Gemini reports a bad key as 400; it is the gateway's credential, not the client's request.
                 meaning = 401;
@@ -394,7 +404,24 @@ public final class GeminiWireTranslator implements WireTranslator {
                 }
             }
         }
-        return UpstreamErrors.map(meaning, status, message, code, provider, extra);
+        return UpstreamErrors.map(meaning, status, message, code, param, provider, extra);
+    }
+
+    /** Gemini's names for the generation settings, as the client sent them; other fields have no client name. */
+    private static final Map<String, String> CLIENT_PARAMS = Map.of(
+            "max_output_tokens", "max_tokens", "temperature", "temperature", "top_p", "top_p", "top_k", "top_k",
+            "stop_sequences", "stop", "candidate_count", "n", "seed", "seed",
+            "response_schema", "response_format", "response_json_schema", "response_format",
+            "response_mime_type", "response_format");
+
+    private static String clientParam(String field) {
+        String name = field.startsWith("generation_config.") ? field.substring("generation_config.".length())
+                : field.startsWith("generationConfig.") ? field.substring("generationConfig.".length()) : null;
+        if (name == null) {
+            return null;
+        }
+        int dot = name.indexOf('.');
+        return CLIENT_PARAMS.get(dot < 0 ? name : name.substring(0, dot));
     }
 
     private static String shortHash(String s) {

@@ -75,6 +75,13 @@ public final class OpenAiWireTranslator implements WireTranslator {
                 out.set(rename.getValue(), value);
             }
         }
+        ChatRequestShape shape = ChatRequestShape.of(quirks.requestFields());
+        if (out.has("max_completion_tokens") && !shape.accepts("max_completion_tokens")) {
+            // OpenAI's newer name for the output limit, for a host that knows only the older one
+            JsonNode max = out.remove("max_completion_tokens");
+            out.set("max_tokens", max);
+        }
+        shape.apply(out, dropped);
         if (quirks.nineCharToolCallIds() && out.get("messages") instanceof ArrayNode messages) {
             out.set("messages", ToolCallIds.nineChar(messages));
         }
@@ -87,21 +94,48 @@ public final class OpenAiWireTranslator implements WireTranslator {
         for (JsonNode c : response.path("choices")) {
             ObjectNode choice = JSON.objectNode();
             choice.put("index", c.path("index").asInt(choices.size()));
-            ObjectNode message = c.path("message").isObject() ? ((ObjectNode) c.get("message")).deepCopy() : JSON.objectNode();
-            message.put("role", "assistant");
-            if (!message.has("content")) {
-                message.putNull("content");
-            }
-            if (!message.has("refusal")) {
-                message.putNull("refusal");
-            }
-            choice.set("message", message);
+            choice.set("message", message(c.path("message")));
             choice.set("logprobs", c.path("logprobs").isMissingNode() ? JSON.nullNode() : c.get("logprobs"));
             choice.put("finish_reason", finishReason(c.path("finish_reason").asText("stop")));
             choices.add(choice);
         }
         return Completion.unary(response.path("id").asText(), response.path("created").asLong(System.currentTimeMillis() / 1000),
                 choices, usage(response.path("usage")), response.path("model").asText(model.upstream()));
+    }
+
+    /**
+     * The answer's message in OpenAI's response shape only: hosts add fields of their own (Mistral's
+     * {@code tool_calls: null}, a tool call's {@code index}) that typed clients reject or replay.
+     */
+    private static ObjectNode message(JsonNode upstream) {
+        ObjectNode message = JSON.objectNode();
+        message.put("role", "assistant");
+        JsonNode content = upstream.path("content");
+        message.set("content", content.isTextual() ? content : JSON.nullNode());
+        message.set("refusal", upstream.path("refusal").isTextual() ? upstream.get("refusal") : JSON.nullNode());
+        if (upstream.path("tool_calls").isArray() && !upstream.get("tool_calls").isEmpty()) {
+            ArrayNode calls = message.putArray("tool_calls");
+            for (JsonNode call : upstream.get("tool_calls")) {
+                if (!call.path("function").isObject()) {
+                    calls.add(call); // a custom tool call: OpenAI's own shape
+                    continue;
+                }
+                ObjectNode out = calls.addObject();
+                out.set("id", call.path("id"));
+                out.put("type", call.path("type").asText("function"));
+                ObjectNode function = out.putObject("function");
+                function.set("name", call.path("function").path("name"));
+                JsonNode arguments = call.path("function").path("arguments");
+                function.put("arguments", arguments.isTextual() ? arguments.asText() : arguments.toString());
+            }
+        }
+        if (upstream.path("annotations").isArray()) {
+            message.set("annotations", upstream.get("annotations"));
+        }
+        if (upstream.path("audio").isObject()) {
+            message.set("audio", upstream.get("audio"));
+        }
+        return message;
     }
 
     /** OpenAI counts cached tokens inside prompt_tokens; the canonical buckets do not overlap. */
@@ -130,17 +164,27 @@ public final class OpenAiWireTranslator implements WireTranslator {
         JsonNode err = body.path("error");
         String message;
         String code = null;
+        String param = null;
         if (err.isObject()) {
             message = err.path("message").asText(null);
             code = err.hasNonNull("code") ? err.get("code").asText() : null;
+            param = err.hasNonNull("param") ? err.get("param").asText() : null;
         } else if (err.isTextual()) {
             message = err.asText();
         } else {
-            // Mistral's envelope puts message at the top level.
-            message = body.path("message").isTextual() ? body.get("message").asText()
-                    : body.path("detail").isTextual() ? body.get("detail").asText() : null;
+            // Mistral's envelope puts message at the top level: a string, or a validation failure's details
+            // (FastAPI hosts send those as the body's own detail).
+            JsonNode text = body.path("message");
+            ValidationDetails details = ValidationDetails.of(text.isObject() ? text.path("detail") : body.path("detail"));
+            if (details != null) {
+                message = details.message();
+                param = details.param();
+            } else {
+                message = text.isTextual() ? text.asText() : body.path("detail").isTextual() ? body.get("detail").asText() : null;
+            }
+            code = body.hasNonNull("code") ? body.get("code").asText() : null;
         }
-        return UpstreamErrors.map(status, message, code, provider, headers);
+        return UpstreamErrors.map(status, status, message, code, param, provider, headers);
     }
 
     @Override

@@ -8,20 +8,16 @@ import java.util.List;
 
 /**
  * Together AI Chat Completions ({@code POST /together/v1/chat/completions}), the host of Meta's Llama models:
- * OpenAI-compatible and validated by {@link ChatCompletionsRequest}, with Together's differences: top-level
- * {@code "prompt": []}, {@code choices[].seed}, {@code message.tool_calls: []} when there are none,
- * {@code usage.cached_tokens} at the top level of usage ({@code prompt_tokens_details} null), tool-call ids
- * {@code call_<24 lowercase alnum>}, ids like {@code oBUtaEp-62bZhn-9801a2718d0ed123}; stream chunks carry
- * {@code text}, {@code seed} and {@code delta.token_id}, and the final chunk carries finish_reason and usage
- * without {@code stream_options}, then {@code [DONE]}. Extra fields (top_k, repetition_penalty, min_p, …) are
- * accepted, as the real API does.
+ * OpenAI's parameters and envelope, with Together's differences: top-level {@code "prompt": []},
+ * {@code choices[].seed}, {@code message.tool_calls: []} when there are none, {@code usage.cached_tokens} at the
+ * top level of usage ({@code prompt_tokens_details} null), tool-call ids {@code call_<24 lowercase alnum>}, ids like
+ * {@code oBUtaEp-62bZhn-9801a2718d0ed123}; stream chunks carry {@code text}, {@code seed} and
+ * {@code delta.token_id}, and the final chunk carries finish_reason and usage without {@code stream_options}, then
+ * {@code [DONE]}. Extra fields (top_k, repetition_penalty, min_p, …) are accepted, as the real API does.
  */
-final class TogetherSimulator implements VendorSimulator {
+final class TogetherDialect extends ChatCompletionsDialect {
 
     static final String FORMAT = "together";
-    private static final String PREFIX = "/together";
-    private static final String CHAT_COMPLETIONS = PREFIX + "/v1/chat/completions";
-
     private static final ChatCompletionsRequest.Rules RULES =
             new ChatCompletionsRequest.Rules(false, Integer.MAX_VALUE, false, id -> { });
     /** Llama 3's {@code <|eot_id|>}, the token_id of the final chunk. */
@@ -30,105 +26,41 @@ final class TogetherSimulator implements VendorSimulator {
     private static final long REQUESTS_LIMIT = 600;
     private static final long TOKENS_LIMIT = 180_000;
 
+    // ---- identity and validation -------------------------------------------------------------------
+
     @Override
-    public String format() {
+    String format() {
         return FORMAT;
     }
 
     @Override
-    public String pathPrefix() {
-        return PREFIX;
+    ChatCompletionsRequest.Rules rules() {
+        return RULES;
     }
 
     @Override
-    public String basePath() {
-        return PREFIX + "/v1";
+    SandboxResponse refuseFields(ChatCall call, JsonNode root) {
+        return null;
     }
 
-    // ---- routing and auth -------------------------------------------------------------------------
+    // ---- the success body --------------------------------------------------------------------------
 
-    @Override
-    public SandboxResponse handle(RecordedRequest request, long defaultLatencyMs) {
-        Call call = new Call(RequestHash.of(request.body()), SandboxDirectives.parse(null), defaultLatencyMs);
-        if (!CHAT_COMPLETIONS.equals(request.path())) {
-            return error(call, 404, "Not Found: " + request.path().substring(PREFIX.length()), "invalid_request_error",
-                    null);
-        }
-        if (!"POST".equals(request.method())) {
-            return error(call, 405, "Method Not Allowed", "invalid_request_error", null);
-        }
-        String key = BearerToken.from(request.header("authorization"));
-        if (key == null || key.contains("invalid")) {
-            return error(call, 401, "Invalid API key provided. You can find your API key at "
-                    + "https://api.together.xyz/settings/api-keys.", "invalid_request_error", "invalid_api_key");
-        }
-        JsonNode root = SandboxJson.readOrNull(request.body());
-        if (root == null || !root.isObject()) {
-            return error(call, 400, "Request body is not valid JSON", "invalid_request_error", null);
-        }
-        call = new Call(call.hash, SandboxDirectives.parse(ChatCompletionsRequest.directiveText(root.path("messages"))),
-                defaultLatencyMs);
-        try {
-            Conversation conversation = ChatCompletionsRequest.read(root, RULES);
-            call.promptTokens = Math.max(conversation.inputTokens(),
-                    (int) Math.min(Integer.MAX_VALUE, call.directives.cached()));
-            if (call.directives.status() != 0) {
-                return directedError(call, conversation);
-            }
-            SandboxReply reply = ReplyComposer.compose(conversation);
-            int choices = root.path("n").asInt(1);
-            long seed = root.path("seed").isIntegralNumber() ? root.get("seed").asLong() : call.hash.positiveLong("seed");
-            SandboxResponse response = root.path("stream").asBoolean(false)
-                    ? stream(call, conversation, reply, choices, seed)
-                    : completion(call, conversation, reply, choices, seed);
-            return rateLimitHeaders(headers(response, call), call, false);
-        } catch (InvalidRequest invalid) {
-            return error(call, invalid.status, invalid.getMessage(), "invalid_request_error", invalid.code);
-        }
-    }
-
-    /** Per-request facts the headers and bodies share. */
-    private static final class Call {
-        final RequestHash hash;
-        final SandboxDirectives directives;
-        final long defaultLatencyMs;
-        final long created = System.currentTimeMillis() / 1000;
-        int promptTokens;
-
-        Call(RequestHash hash, SandboxDirectives directives, long defaultLatencyMs) {
-            this.hash = hash;
-            this.directives = directives;
-            this.defaultLatencyMs = defaultLatencyMs;
-        }
-    }
-
-    // ---- success body ------------------------------------------------------------------------------
-
-    /** The reply's finish reason; a {@code finish} directive (e.g. {@code eos}) overrides it for a text reply. */
-    private static String finishReason(Call call, SandboxReply reply) {
-        if (call.directives.finish() != null && !reply.isToolCall()) {
-            return call.directives.finish();
-        }
-        switch (reply.finish()) {
-            case LENGTH:
-                return "length";
-            case TOOL_CALL:
-                return "tool_calls";
-            default:
-                return "stop";
-        }
-    }
-
-    private static String completionId(Call call) {
+    private static String completionId(ChatCall call) {
         return call.hash.alnum("together-a", 7) + '-' + call.hash.alnum("together-b", 6) + '-'
                 + call.hash.hex("together-c", 16);
     }
 
-    private static String toolCallId(Call call, int choice) {
+    private static String toolCallId(ChatCall call, int choice) {
         return "call_" + call.hash.lowerAlnum("together-call" + choice, 24);
     }
 
-    private SandboxResponse completion(Call call, Conversation conversation, SandboxReply reply, int choices, long seed) {
+    private static long seed(ChatCall call, JsonNode root) {
+        return root.path("seed").isIntegralNumber() ? root.get("seed").asLong() : call.hash.positiveLong("seed");
+    }
+
+    @Override
+    SandboxResponse completion(ChatCall call, Conversation conversation, SandboxReply reply, int choices, JsonNode root) {
+        long seed = seed(call, root);
         ObjectNode body = SandboxJson.object();
         body.put("id", completionId(call));
         body.put("object", "chat.completion");
@@ -138,23 +70,17 @@ final class TogetherSimulator implements VendorSimulator {
         ArrayNode choiceArray = body.putArray("choices");
         for (int i = 0; i < choices; i++) {
             ObjectNode choice = choiceArray.addObject();
-            choice.put("finish_reason", finishReason(call, reply));
+            choice.put("finish_reason", finishReason(call, reply, false));
             choice.put("seed", seed);
             choice.putNull("logprobs");
             choice.put("index", i);
             ObjectNode message = choice.putObject("message");
             message.put("role", "assistant");
-            ArrayNode toolCalls;
             if (reply.isToolCall()) {
                 message.putNull("content");
-                toolCalls = message.putArray("tool_calls");
-                ObjectNode toolCall = toolCalls.addObject();
+                ObjectNode toolCall = message.putArray("tool_calls").addObject();
                 toolCall.put("index", 0);
-                toolCall.put("id", toolCallId(call, i));
-                toolCall.put("type", "function");
-                toolCall.putObject("function")
-                        .put("name", reply.toolCall().name())
-                        .put("arguments", reply.toolCall().argumentsJson());
+                toolCall.setAll(toolCall(toolCallId(call, i), reply));
             } else {
                 message.put("content", reply.text());
                 message.putArray("tool_calls");
@@ -165,7 +91,7 @@ final class TogetherSimulator implements VendorSimulator {
     }
 
     /** prompt_tokens includes cached tokens, reported beside the counts rather than in prompt_tokens_details. */
-    private static ObjectNode usage(Call call, SandboxReply reply, int choices) {
+    private static ObjectNode usage(ChatCall call, SandboxReply reply, int choices) {
         long completion = (long) reply.outputTokens() * choices;
         ObjectNode usage = SandboxJson.object();
         usage.put("prompt_tokens", call.promptTokens);
@@ -176,15 +102,17 @@ final class TogetherSimulator implements VendorSimulator {
         return usage;
     }
 
-    // ---- stream ------------------------------------------------------------------------------------
+    // ---- the stream --------------------------------------------------------------------------------
 
-    private SandboxResponse stream(Call call, Conversation conversation, SandboxReply reply, int choices, long seed) {
+    @Override
+    List<String> streamFrames(ChatCall call, Conversation conversation, SandboxReply reply, int choices, JsonNode root) {
+        long seed = seed(call, root);
         String id = completionId(call);
         String model = conversation.model();
         List<String> frames = new ArrayList<>();
         for (int i = 0; i < choices; i++) {
             if (reply.isToolCall()) {
-                ObjectNode first = chunk(id, call.created, model);
+                ObjectNode first = chunk(call, id, model);
                 ObjectNode delta = choice(first, i, "", null, null, tokenId(reply.toolCall().name()));
                 delta.putNull("content");
                 ObjectNode toolCall = delta.putArray("tool_calls").addObject();
@@ -194,7 +122,7 @@ final class TogetherSimulator implements VendorSimulator {
                 toolCall.putObject("function").put("name", reply.toolCall().name()).put("arguments", "");
                 frames.add(SseFrames.data(first));
                 for (String fragment : SandboxText.pieces(reply.toolCall().argumentsJson(), 2)) {
-                    ObjectNode chunk = chunk(id, call.created, model);
+                    ObjectNode chunk = chunk(call, id, model);
                     ObjectNode argumentDelta = choice(chunk, i, "", null, null, tokenId(fragment));
                     argumentDelta.putNull("content");
                     ObjectNode argument = argumentDelta.putArray("tool_calls").addObject();
@@ -204,25 +132,26 @@ final class TogetherSimulator implements VendorSimulator {
                 }
             } else {
                 for (String word : SandboxText.wordDeltas(reply.text())) {
-                    ObjectNode chunk = chunk(id, call.created, model);
+                    ObjectNode chunk = chunk(call, id, model);
                     choice(chunk, i, word, null, null, tokenId(word)).put("content", word).putNull("tool_calls");
                     frames.add(SseFrames.data(chunk));
                 }
             }
-            ObjectNode last = chunk(id, call.created, model);
-            choice(last, i, "", finishReason(call, reply), seed, END_OF_TURN_TOKEN).put("content", "").putNull("tool_calls");
+            ObjectNode last = chunk(call, id, model);
+            choice(last, i, "", finishReason(call, reply, true), seed, END_OF_TURN_TOKEN).put("content", "")
+                    .putNull("tool_calls");
             if (i == choices - 1) {
                 last.set("usage", usage(call, reply, choices));
             }
             frames.add(SseFrames.data(last));
         }
         frames.add(SseFrames.data("[DONE]"));
-        int errorAfter = call.directives.errorAfter();
-        if (errorAfter >= 0 && errorAfter < frames.size()) {
-            frames = new ArrayList<>(frames.subList(0, errorAfter));
-            frames.add(SseFrames.data(errorBody("Internal server error", "server_error", null)));
-        }
-        return SandboxResponse.stream(frames, call.directives.chunkDelayMs(), call.directives.failAfter());
+        return frames;
+    }
+
+    @Override
+    String midStreamError(ChatCall call) {
+        return SseFrames.data(errorBody("Internal server error", "server_error", null));
     }
 
     /** A stand-in token id, stable per text. */
@@ -230,13 +159,8 @@ final class TogetherSimulator implements VendorSimulator {
         return Math.floorMod(text.hashCode(), VOCABULARY);
     }
 
-    private static ObjectNode chunk(String id, long created, String model) {
-        ObjectNode chunk = SandboxJson.object();
-        chunk.put("id", id);
-        chunk.put("object", "chat.completion.chunk");
-        chunk.put("created", created);
-        chunk.put("model", model);
-        chunk.putArray("choices");
+    private static ObjectNode chunk(ChatCall call, String id, String model) {
+        ObjectNode chunk = chunk(id, call.created, model);
         chunk.putNull("usage");
         return chunk;
     }
@@ -244,7 +168,7 @@ final class TogetherSimulator implements VendorSimulator {
     /** Adds a choice with Together's extra fields and returns its delta (token_id and role already set). */
     private static ObjectNode choice(ObjectNode chunk, int index, String text, String finishReason, Long seed,
                                      int tokenId) {
-        ObjectNode choice = ((ArrayNode) chunk.get("choices")).addObject();
+        ObjectNode choice = choices(chunk).addObject();
         choice.put("index", index);
         choice.put("text", text);
         choice.putNull("logprobs");
@@ -258,14 +182,19 @@ final class TogetherSimulator implements VendorSimulator {
 
     // ---- headers and errors ------------------------------------------------------------------------
 
-    private static SandboxResponse headers(SandboxResponse response, Call call) {
+    @Override
+    SandboxResponse answered(SandboxResponse response, ChatCall call, SandboxReply reply, int choices) {
+        return rateLimitHeaders(headers(response, call), call, false);
+    }
+
+    private static SandboxResponse headers(SandboxResponse response, ChatCall call) {
         return response
                 .header("x-request-id", call.hash.hex("request", 32))
                 .timed(call.directives, call.defaultLatencyMs);
     }
 
     /** Header names follow Together's x-ratelimit-* / x-tokenlimit-* families (exact names unverified). */
-    private static SandboxResponse rateLimitHeaders(SandboxResponse response, Call call, boolean exhausted) {
+    private static SandboxResponse rateLimitHeaders(SandboxResponse response, ChatCall call, boolean exhausted) {
         return response
                 .header("x-ratelimit-limit", REQUESTS_LIMIT)
                 .header("x-ratelimit-remaining", exhausted ? 0 : REQUESTS_LIMIT - 1)
@@ -284,17 +213,42 @@ final class TogetherSimulator implements VendorSimulator {
         return body;
     }
 
-    private static SandboxResponse error(Call call, int status, String message, String type, String code) {
+    private static SandboxResponse error(ChatCall call, int status, String message, String type, String code) {
         return headers(SandboxResponse.json(status, SandboxJson.write(errorBody(message, type, code))), call);
     }
 
-    /** The error a {@code [sandbox:status=N]} directive asks for, in Together's OpenAI-like envelope. */
-    private static SandboxResponse directedError(Call call, Conversation conversation) {
+    @Override
+    SandboxResponse notFound(ChatCall call, String method, String vendorPath) {
+        return error(call, 404, "Not Found: " + vendorPath, "invalid_request_error", null);
+    }
+
+    @Override
+    SandboxResponse methodNotAllowed(ChatCall call, String method, String vendorPath) {
+        return error(call, 405, "Method Not Allowed", "invalid_request_error", null);
+    }
+
+    @Override
+    SandboxResponse unauthorized(ChatCall call, String key) {
+        return error(call, 401, "Invalid API key provided. You can find your API key at "
+                + "https://api.together.xyz/settings/api-keys.", "invalid_request_error", "invalid_api_key");
+    }
+
+    @Override
+    SandboxResponse unparseable(ChatCall call) {
+        return error(call, 400, "Request body is not valid JSON", "invalid_request_error", null);
+    }
+
+    @Override
+    SandboxResponse invalid(ChatCall call, InvalidRequest invalid) {
+        return error(call, invalid.status, invalid.getMessage(), "invalid_request_error", invalid.code);
+    }
+
+    @Override
+    SandboxResponse directedError(ChatCall call, Conversation conversation) {
         int status = call.directives.status();
         switch (status) {
             case 401:
-                return error(call, status, "Invalid API key provided. You can find your API key at "
-                        + "https://api.together.xyz/settings/api-keys.", "invalid_request_error", "invalid_api_key");
+                return unauthorized(call, null);
             case 402:
                 return error(call, status, "Credit limit exceeded. Please navigate to "
                         + "https://api.together.xyz/settings/billing to add credit or upgrade your plan.",

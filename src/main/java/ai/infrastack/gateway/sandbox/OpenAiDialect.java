@@ -1,6 +1,5 @@
 package ai.infrastack.gateway.sandbox;
 
-import ai.infrastack.gateway.sandbox.SandboxReply.Finish;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,17 +9,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * OpenAI Chat Completions ({@code POST /openai/v1/chat/completions}): Bearer auth, OpenAI's parameter
- * validation ({@link ChatCompletionsRequest}, shared with Mistral and Together) and error envelope
- * {@code {"error":{message,type,param,code}}}, usage where
- * {@code prompt_tokens} includes cached tokens, {@code x-ratelimit-*} headers, {@code data:} streams.
+ * OpenAI Chat Completions ({@code POST /openai/v1/chat/completions}): OpenAI's parameter validation (reasoning
+ * models included) and error envelope {@code {"error":{message,type,param,code}}}, an unknown top-level field
+ * is a 400, usage where {@code prompt_tokens} includes cached tokens, {@code x-ratelimit-*} headers, streams whose
+ * usage comes only in an extra {@code choices: []} chunk when {@code stream_options.include_usage} asks for it.
  */
-final class OpenAiSimulator implements VendorSimulator {
+final class OpenAiDialect extends ChatCompletionsDialect {
 
     static final String FORMAT = "openai";
-    private static final String PREFIX = "/openai";
-    private static final String CHAT_COMPLETIONS = PREFIX + "/v1/chat/completions";
-
     private static final Set<String> FIELDS = Set.of("model", "messages", "audio", "frequency_penalty",
             "function_call", "functions", "logit_bias", "logprobs", "max_completion_tokens", "max_tokens",
             "metadata", "modalities", "n", "parallel_tool_calls", "prediction", "presence_penalty",
@@ -36,109 +32,39 @@ final class OpenAiSimulator implements VendorSimulator {
             + "was sent was not valid JSON. If you have trouble figuring out how to fix this, please contact us "
             + "through our help center at help.openai.com.)";
 
+    // ---- identity and validation -------------------------------------------------------------------
+
     @Override
-    public String format() {
+    String format() {
         return FORMAT;
     }
 
     @Override
-    public String pathPrefix() {
-        return PREFIX;
+    ChatCompletionsRequest.Rules rules() {
+        return ChatCompletionsRequest.OPENAI;
     }
 
     @Override
-    public String basePath() {
-        return PREFIX + "/v1";
-    }
-
-    // ---- routing and auth -------------------------------------------------------------------------
-
-    @Override
-    public SandboxResponse handle(RecordedRequest request, long defaultLatencyMs) {
-        Call call = new Call(RequestHash.of(request.body()), SandboxDirectives.parse(null), defaultLatencyMs);
-        String vendorPath = request.path().substring(PREFIX.length());
-        if (!CHAT_COMPLETIONS.equals(request.path())) {
-            return error(call, 404, "Invalid URL (" + request.method() + " " + vendorPath + ")",
-                    "invalid_request_error", null, null);
-        }
-        if (!"POST".equals(request.method())) {
-            return error(call, 405, "Invalid method for URL (" + request.method() + " " + vendorPath + ")",
-                    "invalid_request_error", null, null);
-        }
-        String key = BearerToken.from(request.header("authorization"));
-        if (key == null || key.contains("invalid")) {
-            return error(call, 401, "Incorrect API key provided: " + mask(key)
-                            + ". You can find your API key at https://platform.openai.com/account/api-keys.",
-                    "invalid_request_error", null, "invalid_api_key");
-        }
-        JsonNode root = SandboxJson.readOrNull(request.body());
-        if (root == null || !root.isObject()) {
-            return error(call, 400, PARSE_ERROR, "invalid_request_error", null, null);
-        }
-        call = new Call(call.hash, SandboxDirectives.parse(ChatCompletionsRequest.directiveText(root.path("messages"))),
-                defaultLatencyMs);
-        try {
-            Conversation conversation = readConversation(root);
-            call.promptTokens = conversation.inputTokens();
-            if (call.directives.status() != 0) {
-                return directedError(call, conversation);
-            }
-            SandboxReply reply = ReplyComposer.compose(conversation);
-            int choices = root.path("n").asInt(1);
-            SandboxResponse response = root.path("stream").asBoolean(false)
-                    ? stream(call, conversation, reply, choices,
-                            root.path("stream_options").path("include_usage").asBoolean(false))
-                    : completion(call, conversation, reply, choices);
-            return headers(response, call);
-        } catch (InvalidRequest invalid) {
-            return error(call, invalid.status, invalid.getMessage(), "invalid_request_error", invalid.param,
-                    invalid.code);
-        }
-    }
-
-    /** Per-request facts the headers and bodies share. */
-    private static final class Call {
-        final RequestHash hash;
-        final SandboxDirectives directives;
-        final long defaultLatencyMs;
-        final long created = System.currentTimeMillis() / 1000;
-        int promptTokens;
-
-        Call(RequestHash hash, SandboxDirectives directives, long defaultLatencyMs) {
-            this.hash = hash;
-            this.directives = directives;
-            this.defaultLatencyMs = defaultLatencyMs;
-        }
-    }
-
-    private static String mask(String key) {
-        if (key == null) {
-            return "<none>";
-        }
-        return key.length() <= 8 ? key.charAt(0) + "*****" : key.substring(0, 3) + "*****" + key.substring(key.length() - 4);
-    }
-
-    // ---- validation: request → Conversation ---------------------------------------------------------
-
-    private static Conversation readConversation(JsonNode root) {
+    SandboxResponse refuseFields(ChatCall call, JsonNode root) {
         for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
                 throw new InvalidRequest("Unrecognized request argument supplied: " + name, null, null);
             }
         }
-        return ChatCompletionsRequest.read(root, ChatCompletionsRequest.OPENAI);
+        return null;
     }
 
-    // ---- success body ------------------------------------------------------------------------------
+    // ---- the success body --------------------------------------------------------------------------
 
     /** Aliases resolve to snapshots in the response, as the real API does. */
     private static String responseModel(String model) {
         return "gpt-4o".equals(model) ? "gpt-4o-2024-08-06" : model;
     }
 
-    private static String finishReason(Finish finish) {
-        switch (finish) {
+    @Override
+    String finishReason(ChatCall call, SandboxReply reply, boolean stream) {
+        switch (reply.finish()) {
             case LENGTH:
                 return "length";
             case TOOL_CALL:
@@ -148,13 +74,18 @@ final class OpenAiSimulator implements VendorSimulator {
         }
     }
 
-    private static String toolCallId(Call call, int choice) {
+    private static String completionId(ChatCall call) {
+        return "chatcmpl-" + call.hash.alnum("chatcmpl", 29);
+    }
+
+    private static String toolCallId(ChatCall call, int choice) {
         return "call_" + call.hash.alnum("call" + choice, 24);
     }
 
-    private SandboxResponse completion(Call call, Conversation conversation, SandboxReply reply, int choices) {
+    @Override
+    SandboxResponse completion(ChatCall call, Conversation conversation, SandboxReply reply, int choices, JsonNode root) {
         ObjectNode body = SandboxJson.object();
-        body.put("id", "chatcmpl-" + call.hash.alnum("chatcmpl", 29));
+        body.put("id", completionId(call));
         body.put("object", "chat.completion");
         body.put("created", call.created);
         body.put("model", responseModel(conversation.model()));
@@ -166,19 +97,14 @@ final class OpenAiSimulator implements VendorSimulator {
             message.put("role", "assistant");
             if (reply.isToolCall()) {
                 message.putNull("content");
-                ObjectNode toolCall = message.putArray("tool_calls").addObject();
-                toolCall.put("id", toolCallId(call, i));
-                toolCall.put("type", "function");
-                ObjectNode function = toolCall.putObject("function");
-                function.put("name", reply.toolCall().name());
-                function.put("arguments", reply.toolCall().argumentsJson());
+                message.putArray("tool_calls").add(toolCall(toolCallId(call, i), reply));
             } else {
                 message.put("content", reply.text());
             }
             message.putNull("refusal");
             message.putArray("annotations");
             choice.putNull("logprobs");
-            choice.put("finish_reason", finishReason(reply.finish()));
+            choice.put("finish_reason", finishReason(call, reply, false));
         }
         body.set("usage", usage(call, reply, choices));
         body.put("service_tier", "default");
@@ -187,17 +113,15 @@ final class OpenAiSimulator implements VendorSimulator {
     }
 
     /** prompt_tokens includes cached tokens; completion_tokens includes reasoning tokens. */
-    private static ObjectNode usage(Call call, SandboxReply reply, int choices) {
+    private static ObjectNode usage(ChatCall call, SandboxReply reply, int choices) {
         SandboxDirectives directives = call.directives;
-        long cached = directives.cached();
-        long prompt = Math.max(call.promptTokens, cached);
         long completion = (long) reply.outputTokens() * choices + directives.reasoning();
         ObjectNode usage = SandboxJson.object();
-        usage.put("prompt_tokens", prompt);
+        usage.put("prompt_tokens", call.promptTokens);
         usage.put("completion_tokens", completion);
-        usage.put("total_tokens", prompt + completion);
+        usage.put("total_tokens", call.promptTokens + completion);
         ObjectNode promptDetails = usage.putObject("prompt_tokens_details");
-        promptDetails.put("cached_tokens", cached);
+        promptDetails.put("cached_tokens", directives.cached());
         promptDetails.put("audio_tokens", 0);
         ObjectNode completionDetails = usage.putObject("completion_tokens_details");
         completionDetails.put("reasoning_tokens", directives.reasoning());
@@ -207,15 +131,16 @@ final class OpenAiSimulator implements VendorSimulator {
         return usage;
     }
 
-    // ---- stream ------------------------------------------------------------------------------------
+    // ---- the stream --------------------------------------------------------------------------------
 
-    private SandboxResponse stream(Call call, Conversation conversation, SandboxReply reply, int choices,
-                                   boolean includeUsage) {
-        String id = "chatcmpl-" + call.hash.alnum("chatcmpl", 29);
+    @Override
+    List<String> streamFrames(ChatCall call, Conversation conversation, SandboxReply reply, int choices, JsonNode root) {
+        boolean includeUsage = root.path("stream_options").path("include_usage").asBoolean(false);
+        String id = completionId(call);
         String model = responseModel(conversation.model());
         List<String> frames = new ArrayList<>();
         for (int i = 0; i < choices; i++) {
-            ObjectNode first = chunk(id, call.created, model, includeUsage);
+            ObjectNode first = chunk(call, id, model, includeUsage);
             ObjectNode delta = choice(first, i, null);
             delta.put("role", "assistant");
             if (reply.isToolCall()) {
@@ -228,7 +153,7 @@ final class OpenAiSimulator implements VendorSimulator {
                 delta.putNull("refusal");
                 frames.add(SseFrames.data(first));
                 for (String fragment : SandboxText.pieces(reply.toolCall().argumentsJson(), 2)) {
-                    ObjectNode chunk = chunk(id, call.created, model, includeUsage);
+                    ObjectNode chunk = chunk(call, id, model, includeUsage);
                     ObjectNode argumentDelta = choice(chunk, i, null).putArray("tool_calls").addObject();
                     argumentDelta.put("index", 0);
                     argumentDelta.putObject("function").put("arguments", fragment);
@@ -239,39 +164,34 @@ final class OpenAiSimulator implements VendorSimulator {
                 delta.putNull("refusal");
                 frames.add(SseFrames.data(first));
                 for (String word : SandboxText.wordDeltas(reply.text())) {
-                    ObjectNode chunk = chunk(id, call.created, model, includeUsage);
+                    ObjectNode chunk = chunk(call, id, model, includeUsage);
                     choice(chunk, i, null).put("content", word);
                     frames.add(SseFrames.data(chunk));
                 }
             }
-            ObjectNode last = chunk(id, call.created, model, includeUsage);
-            choice(last, i, finishReason(reply.finish()));
+            ObjectNode last = chunk(call, id, model, includeUsage);
+            choice(last, i, finishReason(call, reply, true));
             frames.add(SseFrames.data(last));
         }
         if (includeUsage) {
-            ObjectNode usageChunk = chunk(id, call.created, model, true);
+            ObjectNode usageChunk = chunk(call, id, model, true);
             usageChunk.set("usage", usage(call, reply, choices));
             frames.add(SseFrames.data(usageChunk));
         }
         frames.add(SseFrames.data("[DONE]"));
-        int errorAfter = call.directives.errorAfter();
-        if (errorAfter >= 0 && errorAfter < frames.size()) {
-            frames = new ArrayList<>(frames.subList(0, errorAfter));
-            frames.add(SseFrames.data(errorBody(
-                    "The server had an error while processing your request. Sorry about that!", "server_error", null, null)));
-        }
-        return SandboxResponse.stream(frames, call.directives.chunkDelayMs(), call.directives.failAfter());
+        return frames;
     }
 
-    private static ObjectNode chunk(String id, long created, String model, boolean includeUsage) {
-        ObjectNode chunk = SandboxJson.object();
-        chunk.put("id", id);
-        chunk.put("object", "chat.completion.chunk");
-        chunk.put("created", created);
-        chunk.put("model", model);
+    @Override
+    String midStreamError(ChatCall call) {
+        return SseFrames.data(errorBody("The server had an error while processing your request. Sorry about that!",
+                "server_error", null, null));
+    }
+
+    private static ObjectNode chunk(ChatCall call, String id, String model, boolean includeUsage) {
+        ObjectNode chunk = chunk(id, call.created, model);
         chunk.put("service_tier", "default");
         chunk.put("system_fingerprint", FINGERPRINT);
-        chunk.putArray("choices");
         if (includeUsage) {
             chunk.putNull("usage");
         }
@@ -280,21 +200,22 @@ final class OpenAiSimulator implements VendorSimulator {
 
     /** Adds a choice to the chunk and returns its (empty) delta. */
     private static ObjectNode choice(ObjectNode chunk, int index, String finishReason) {
-        ObjectNode choice = ((ArrayNode) chunk.get("choices")).addObject();
+        ObjectNode choice = choices(chunk).addObject();
         choice.put("index", index);
         ObjectNode delta = choice.putObject("delta");
         choice.putNull("logprobs");
-        if (finishReason == null) {
-            choice.putNull("finish_reason");
-        } else {
-            choice.put("finish_reason", finishReason);
-        }
+        choice.put("finish_reason", finishReason);
         return delta;
     }
 
     // ---- headers and errors ------------------------------------------------------------------------
 
-    private static SandboxResponse headers(SandboxResponse response, Call call) {
+    @Override
+    SandboxResponse answered(SandboxResponse response, ChatCall call, SandboxReply reply, int choices) {
+        return headers(response, call);
+    }
+
+    private static SandboxResponse headers(SandboxResponse response, ChatCall call) {
         long latency = call.directives.latencyMs(call.defaultLatencyMs);
         return response
                 .header("x-request-id", "req_" + call.hash.hex("request", 32))
@@ -320,12 +241,47 @@ final class OpenAiSimulator implements VendorSimulator {
         return body;
     }
 
-    private static SandboxResponse error(Call call, int status, String message, String type, String param, String code) {
+    private static SandboxResponse error(ChatCall call, int status, String message, String type, String param, String code) {
         return headers(SandboxResponse.json(status, SandboxJson.write(errorBody(message, type, param, code))), call);
     }
 
-    /** The error a {@code [sandbox:status=N]} directive asks for, with the body and headers OpenAI sends. */
-    private static SandboxResponse directedError(Call call, Conversation conversation) {
+    private static String mask(String key) {
+        if (key == null) {
+            return "<none>";
+        }
+        return key.length() <= 8 ? key.charAt(0) + "*****" : key.substring(0, 3) + "*****" + key.substring(key.length() - 4);
+    }
+
+    @Override
+    SandboxResponse notFound(ChatCall call, String method, String vendorPath) {
+        return error(call, 404, "Invalid URL (" + method + " " + vendorPath + ")", "invalid_request_error", null, null);
+    }
+
+    @Override
+    SandboxResponse methodNotAllowed(ChatCall call, String method, String vendorPath) {
+        return error(call, 405, "Invalid method for URL (" + method + " " + vendorPath + ")", "invalid_request_error",
+                null, null);
+    }
+
+    @Override
+    SandboxResponse unauthorized(ChatCall call, String key) {
+        return error(call, 401, "Incorrect API key provided: " + mask(key)
+                        + ". You can find your API key at https://platform.openai.com/account/api-keys.",
+                "invalid_request_error", null, "invalid_api_key");
+    }
+
+    @Override
+    SandboxResponse unparseable(ChatCall call) {
+        return error(call, 400, PARSE_ERROR, "invalid_request_error", null, null);
+    }
+
+    @Override
+    SandboxResponse invalid(ChatCall call, InvalidRequest invalid) {
+        return error(call, invalid.status, invalid.getMessage(), "invalid_request_error", invalid.param, invalid.code);
+    }
+
+    @Override
+    SandboxResponse directedError(ChatCall call, Conversation conversation) {
         int status = call.directives.status();
         String model = conversation.model();
         switch (status) {
