@@ -8,14 +8,17 @@ import java.util.List;
 
 /**
  * Puts a {@link SandboxResponse} on the wire with its faults: delay before the first byte, dropped
- * connection, paced SSE frames, a stream cut mid-way. Timers only; the event loop never blocks.
+ * connection, paced SSE frames, a stream cut mid-way or parked until released. Timers and callbacks
+ * only; the event loop never blocks.
  */
 final class ResponseWriter {
 
     private final Vertx vertx;
+    private final StreamHolds holds;
 
-    ResponseWriter(Vertx vertx) {
+    ResponseWriter(Vertx vertx, StreamHolds holds) {
         this.vertx = vertx;
+        this.holds = holds;
     }
 
     void write(HttpServerRequest request, SandboxResponse response) {
@@ -59,6 +62,11 @@ final class ResponseWriter {
                 // close only once the frames are flushed, and a moment later, so the client has
                 // read exactly `cutAfter` of them before it sees the cut
                 written.onComplete(done -> vertx.setTimer(20, t -> request.connection().close()));
+                return;
+            }
+            if (index == response.holdAfterFrames() && index < frames.size()) {
+                int next = index;
+                holds.park(response.holdName(), () -> writeFrames(request, out, response, next));
                 return;
             }
             if (response.frameDelayMs() > 0 && index < frames.size()) {

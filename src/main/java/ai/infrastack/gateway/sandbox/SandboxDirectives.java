@@ -23,7 +23,9 @@ import java.util.regex.Pattern;
  *   <li>{@code processing_ms=<n>}: OpenAI {@code openai-processing-ms} header</li>
  *   <li>{@code retry_after=<s>}: {@code retry-after} header on 429/529 (default 1)</li>
  *   <li>streams: {@code chunk_delay=<ms>} between events, {@code fail_after=<n>} cut the connection after
- *       n events, {@code error_after=<n>} send the vendor's in-stream error event after n events</li>
+ *       n events, {@code error_after=<n>} send the vendor's in-stream error event after n events,
+ *       {@code hold=<name>} with {@code hold_after=<n>} park the stream after n events until the test calls
+ *       {@link SandboxUpstreams#release(String)} with that name</li>
  * </ul>
  */
 public final class SandboxDirectives {
@@ -45,6 +47,8 @@ public final class SandboxDirectives {
     private final int errorAfter;
     private final String finish;
     private final boolean blocked;
+    private final String holdName;
+    private final int holdAfter;
 
     private SandboxDirectives(Map<String, String> all) {
         this.all = all;
@@ -62,6 +66,9 @@ public final class SandboxDirectives {
         String finishValue = all.get("finish");
         this.finish = finishValue == null || finishValue.isEmpty() ? null : finishValue;
         this.blocked = "true".equalsIgnoreCase(all.get("blocked"));
+        String hold = all.get("hold");
+        this.holdName = hold == null || hold.isEmpty() ? null : hold;
+        this.holdAfter = (int) number("hold_after", -1);
     }
 
     /** Directives found in {@code text} (null or empty text: none). A later duplicate wins. */
@@ -155,5 +162,15 @@ public final class SandboxDirectives {
     /** Whether the prompt is to be blocked (Gemini {@code promptFeedback}). */
     public boolean blocked() {
         return blocked;
+    }
+
+    /** The name a stream is parked under, or null. */
+    public String holdName() {
+        return holdName;
+    }
+
+    /** Events to send before parking the stream, or -1. */
+    public int holdAfter() {
+        return holdAfter;
     }
 }

@@ -18,6 +18,8 @@ final class SandboxResponse {
     private boolean drop;
     private long frameDelayMs;
     private int cutAfterFrames = -1;
+    private String holdName;
+    private int holdAfterFrames = -1;
 
     private SandboxResponse(int status, String body, List<String> frames) {
         this.status = status;
@@ -53,6 +55,22 @@ final class SandboxResponse {
         this.delayMs = directives.latencyMs(defaultLatencyMs);
         this.drop = directives.drop();
         return this;
+    }
+
+    /** Parks the stream after {@code afterFrames} frames until the hold {@code name} is released. */
+    SandboxResponse hold(String name, int afterFrames) {
+        this.holdName = name;
+        this.holdAfterFrames = afterFrames;
+        return this;
+    }
+
+    String holdName() {
+        return holdName;
+    }
+
+    /** Frames to send before parking the stream, or -1 to never park it. */
+    int holdAfterFrames() {
+        return holdAfterFrames;
     }
 
     int status() {

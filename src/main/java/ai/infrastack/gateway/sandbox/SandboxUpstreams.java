@@ -48,6 +48,7 @@ public final class SandboxUpstreams implements AutoCloseable {
     private final HttpServer server;
     private final List<VendorSimulator> simulators;
     private final RequestRecorder recorder = new RequestRecorder(RECORDED_LIMIT);
+    private final StreamHolds holds;
     private final ResponseWriter writer;
     private volatile long defaultLatencyMs;
     private volatile boolean closed;
@@ -55,7 +56,8 @@ public final class SandboxUpstreams implements AutoCloseable {
     private SandboxUpstreams(Vertx vertx, List<VendorSimulator> simulators) {
         this.vertx = vertx;
         this.simulators = simulators;
-        this.writer = new ResponseWriter(vertx);
+        this.holds = new StreamHolds(vertx);
+        this.writer = new ResponseWriter(vertx, holds);
         // HTTP/1.1 only: a dropped or cut connection then means exactly one failed request
         this.server = vertx.createHttpServer(new HttpServerOptions()
                 .setHost("127.0.0.1")
@@ -195,8 +197,22 @@ public final class SandboxUpstreams implements AutoCloseable {
                 response = SandboxResponse.json(500, "{\"error\":{\"message\":\"sandbox simulator failure: "
                         + bug.getClass().getSimpleName() + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
             }
+            hold(response, recorded.body());
             writer.write(request, response);
         });
+    }
+
+    /** Releases every stream parked under {@code name} ({@code [sandbox:hold=<name>]}), and any that reaches it later. */
+    public void release(String name) {
+        holds.release(name);
+    }
+
+    /** The hold directives apply to every vendor's stream alike, so they are read here rather than by each simulator. */
+    private static void hold(SandboxResponse response, String body) {
+        SandboxDirectives directives = SandboxDirectives.parse(body);
+        if (response.isStream() && directives.holdName() != null && directives.holdAfter() >= 0) {
+            response.hold(directives.holdName(), directives.holdAfter());
+        }
     }
 
     private VendorSimulator simulatorFor(String path) {

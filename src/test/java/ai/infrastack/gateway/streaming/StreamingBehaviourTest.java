@@ -1,6 +1,7 @@
 package ai.infrastack.gateway.streaming;
 
 import ai.infrastack.gateway.sandbox.RecordedRequest;
+import ai.infrastack.gateway.sandbox.SandboxDirectives;
 import ai.infrastack.gateway.sandbox.SandboxUpstreams;
 import ai.infrastack.gateway.support.RunningGateway;
 import ai.infrastack.gateway.support.TestDatabases;
@@ -90,44 +91,29 @@ class StreamingBehaviourTest {
     // ---- no buffering ------------------------------------------------------------------------------
 
     /**
-     * The sandbox upstream pauses 500 ms before each event; {@code firstContentFrame} is the index of
-     * the vendor's first event with text (OpenAI sends a role-only event first, Anthropic
-     * message_start, content_block_start and ping, Cohere message-start and content-start).
+     * The upstream sends its events up to and including the first with text, then holds the rest
+     * until the test releases it ({@code firstContentFrame} is the index of the vendor's first event
+     * with text: OpenAI sends a role-only event first, Anthropic message_start, content_block_start
+     * and ping, Cohere message-start and content-start). The client must have that text while the
+     * upstream is held — a gateway that buffered, or read ahead before writing, would hold it back.
+     * No timing is assumed: only that what was sent arrives.
      */
     @ParameterizedTest
     @CsvSource({"gpt-4o, 1", "claude-3.5-sonnet, 3", "gemini-1.5-pro, 0", "llama-3.1-70b, 0", "mistral-large, 1",
             "command-r-plus, 2"})
     void each_chunk_reaches_the_client_as_soon_as_the_upstream_sends_it(String model, int firstContentFrame) throws Exception {
-        String marker = "timing-" + UUID.randomUUID();
-        Streamed s = stream(body(model, marker + " say three short words [sandbox:chunk_delay=500]"));
-
-        assertEquals(200, s.status);
-        List<Line> content = s.contentLines();
-        assertTrue(content.size() >= 5, "several content chunks: " + s.lines);
-        long firstAfterHeaders = ms(content.get(0).at - s.headersAt);
-        assertTrue(firstAfterHeaders < 400, "the first content chunk follows the headers at once: " + firstAfterHeaders + " ms"
-                + s.timings());
-        // The upstream sends event k about k × 500 ms after it got the request.
-        Instant upstreamStart = upstreamReceived(marker);
-        long firstAfterUpstreamStart = Duration.between(upstreamStart, content.get(0).wall).toMillis();
-        long nextEventAt = (firstContentFrame + 1) * 500L;
-        assertTrue(firstAfterUpstreamStart < nextEventAt - 100, "the first content reached the client " + firstAfterUpstreamStart
-                + " ms after the upstream got the request, but the upstream's next event only leaves at " + nextEventAt + " ms"
-                + s.timings());
-        for (int i = 1; i < content.size(); i++) {
-            long sinceFirst = ms(content.get(i).at - content.get(0).at);
-            assertTrue(sinceFirst >= i * 500L - 150, "content chunk " + i + " arrived " + sinceFirst + " ms after the first, though"
-                    + " the upstream sent it " + i * 500 + " ms after: the gateway held chunks back" + s.timings());
+        String hold = "hold-" + UUID.randomUUID();
+        String prompt = "say three short words " + SandboxDirectives.directive("hold", hold)
+                + SandboxDirectives.directive("hold_after", firstContentFrame + 1);
+        try (RawStream raw = RawStream.open(gateway, body(model, prompt))) {
+            assertEquals(1, raw.readContentChunks(1), "the first text reached the client while the upstream held the rest");
+            assertFalse(raw.seenDone(), "nothing after the held event was sent");
+            openAiUpstream.release(hold);
+            gateway.sandbox().release(hold);
+            List<String> rest = raw.readToEnd();
+            assertEquals("data: [DONE]", rest.get(rest.size() - 1), "the rest followed the release: " + rest);
+            assertTrue(rest.stream().anyMatch(l -> l.contains("\"content\"")), "more text after the release: " + rest);
         }
-        assertEquals("data: [DONE]", s.dataLines().get(s.dataLines().size() - 1).text);
-    }
-
-    private static Instant upstreamReceived(String marker) {
-        return java.util.stream.Stream.concat(openAiUpstream.recorded().stream(), gateway.sandbox().recorded().stream())
-                .filter(r -> r.body().contains(marker))
-                .map(RecordedRequest::receivedAt)
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no upstream request carried " + marker));
     }
 
     @Test
@@ -212,53 +198,64 @@ class StreamingBehaviourTest {
 
     // ---- client disconnect -------------------------------------------------------------------------
 
+    /**
+     * The upstream sends three words and then holds the rest until released, so its stream can only
+     * end early if the gateway cancels it: the test needs no clock, only that what must happen does.
+     */
     @Test
     void a_client_that_disconnects_cancels_the_upstream_and_its_partial_usage_is_recorded() throws Exception {
         String marker = "disconnect-" + UUID.randomUUID();
-        // 40 words at 300 ms apiece: the whole stream would last some 12 s.
-        String prompt = marker + " " + "one two three four five six seven eight nine ten ".repeat(4) + "[sandbox:chunk_delay=300]";
+        String hold = "hold-" + marker;
+        String prompt = marker + " " + "one two three four five six seven eight nine ten ".repeat(4)
+                + SandboxDirectives.directive("hold", hold) + SandboxDirectives.directive("hold_after", 4);
         try (UsageLog log = UsageLog.attach()) {
             RawStream raw = RawStream.open(gateway, body("gpt-4o", prompt));
             raw.readContentChunks(3);
-            long hungUp = System.nanoTime();
             raw.close();
 
-            UpstreamTap.Connection upstream = tap.awaitConnectionCarrying(marker, Duration.ofSeconds(5));
-            long closedAt = upstream.awaitClosedByGateway(Duration.ofSeconds(4));
-            assertTrue(closedAt > 0, "the gateway closed its upstream connection after the client left");
-            assertTrue(ms(closedAt - hungUp) < 2000, "upstream closed " + ms(closedAt - hungUp) + " ms after the hang-up");
+            UpstreamTap.Connection upstream = tap.awaitConnectionCarrying(marker, Duration.ofSeconds(30));
+            assertTrue(upstream.awaitClosedByGateway(Duration.ofSeconds(30)) > 0,
+                    "the gateway closed its upstream connection after the client left, though the upstream was still answering");
             assertTrue(openAiUpstream.recorded().stream().anyMatch(r -> r.body().contains(marker)), "the upstream got the call");
 
-            JsonNode row = awaitRow(raw.requestId, Duration.ofSeconds(2));
-            assertNotNull(row, "recorded within 2 s of the hang-up, long before the stream would have ended");
+            JsonNode row = awaitRow(raw.requestId, Duration.ofSeconds(30));
+            assertNotNull(row, "recorded at the hang-up: the held stream never ended by itself");
             assertEquals(499, row.get("status").asInt(), row.toString());
             assertTrue(row.get("streamed").asBoolean(), row.toString());
             assertTrue(row.get("completion_tokens").asLong() >= 3,
                     "the tokens produced before the hang-up are counted: " + row);
             assertTrue(row.get("prompt_tokens").asLong() > 0, row.toString());
             assertTrue(row.get("total_cost").decimalValue().signum() > 0, "and costed: " + row);
-            assertTrue(row.get("latency_ms").asLong() < 6000, "latency ends at the hang-up: " + row);
 
             Thread.sleep(500);
             assertEquals(1, usageLines(log, raw.requestId), "recorded exactly once");
+        } finally {
+            openAiUpstream.release(hold);
         }
     }
 
+    /** {@code firstContentFrame}: the index of the vendor's first event with text (see the test above). */
     @ParameterizedTest
-    @CsvSource({"claude-3.5-sonnet", "gemini-1.5-pro", "command-r-plus"})
-    void partial_usage_of_a_disconnected_stream_counts_the_tokens_already_sent(String model) throws Exception {
+    @CsvSource({"claude-3.5-sonnet, 3", "gemini-1.5-pro, 0", "command-r-plus, 2"})
+    void partial_usage_of_a_disconnected_stream_counts_the_tokens_already_sent(String model, int firstContentFrame) throws Exception {
+        String hold = "hold-" + UUID.randomUUID();
         String prompt = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa"
-                + " quebec romeo sierra tango uniform victor whiskey xray yankee zulu [sandbox:chunk_delay=300]";
-        RawStream raw = RawStream.open(gateway, body(model, prompt));
-        int received = raw.readContentChunks(6);
-        raw.close();
+                + " quebec romeo sierra tango uniform victor whiskey xray yankee zulu "
+                + SandboxDirectives.directive("hold", hold) + SandboxDirectives.directive("hold_after", firstContentFrame + 6);
+        try {
+            RawStream raw = RawStream.open(gateway, body(model, prompt));
+            int received = raw.readContentChunks(6);
+            raw.close();
 
-        JsonNode row = awaitRow(raw.requestId, Duration.ofSeconds(2));
-        assertNotNull(row, "recorded within 2 s of the hang-up");
-        assertEquals(499, row.get("status").asInt(), row.toString());
-        assertTrue(row.get("completion_tokens").asLong() >= received,
-                received + " content chunks (a word each) reached the client before it left, so at least that many"
-                        + " completion tokens were produced and must be billed: " + row);
+            JsonNode row = awaitRow(raw.requestId, Duration.ofSeconds(30));
+            assertNotNull(row, "recorded at the hang-up: the held stream never ended by itself");
+            assertEquals(499, row.get("status").asInt(), row.toString());
+            assertTrue(row.get("completion_tokens").asLong() >= received,
+                    received + " content chunks (a word each) reached the client before it left, so at least that many"
+                            + " completion tokens were produced and must be billed: " + row);
+        } finally {
+            gateway.sandbox().release(hold);
+        }
     }
 
     // ---- analytics ---------------------------------------------------------------------------------
@@ -468,16 +465,6 @@ class StreamingBehaviourTest {
             return content;
         }
 
-        String timings() {
-            StringBuilder b = new StringBuilder();
-            for (Line l : lines) {
-                if (!l.text.isEmpty()) {
-                    b.append("\n  +").append(ms(l.at - headersAt)).append(" ms ").append(l.text.length() > 140 ? l.text.substring(0, 140) : l.text);
-                }
-            }
-            return b.toString();
-        }
-
         /** The chunk before [DONE]: the one carrying usage, cost and latency. */
         JsonNode lastChunk() throws IOException {
             List<Line> data = dataLines();
@@ -546,6 +533,25 @@ class StreamingBehaviourTest {
             assertNotNull(requestId, "X-Request-Id header");
             assertTrue(chunked, "a stream is sent chunked");
             return new RawStream(socket, in, requestId);
+        }
+
+        boolean seenDone() {
+            return pending.indexOf("data: [DONE]") >= 0;
+        }
+
+        /** Reads the rest of the stream; returns its non-empty lines, [DONE] last when it ended whole. */
+        List<String> readToEnd() throws IOException {
+            for (int size = Integer.parseInt(readLine(in).trim(), 16); size > 0; size = Integer.parseInt(readLine(in).trim(), 16)) {
+                pending.append(new String(in.readNBytes(size), StandardCharsets.UTF_8));
+                readLine(in);
+            }
+            List<String> lines = new ArrayList<>();
+            for (String line : pending.toString().split("\n")) {
+                if (!line.isBlank()) {
+                    lines.add(line);
+                }
+            }
+            return lines;
         }
 
         /** Reads until {@code n} chunks with content have arrived; returns how many arrived. */

@@ -92,6 +92,12 @@ public final class NativeStreams implements AutoCloseable {
 
     /** The streamed answer, decoded event by event. */
     public Assembled stream(Target target, ObjectNode request) throws IOException, InterruptedException {
+        return stream(target, request, event -> { });
+    }
+
+    /** {@link #stream(Target, ObjectNode)}, handing each decoded event to {@code onEvent} as soon as it is decoded. */
+    public Assembled stream(Target target, ObjectNode request, java.util.function.Consumer<StreamEvent> onEvent)
+            throws IOException, InterruptedException {
         List<String> dropped = new ArrayList<>();
         ObjectNode body = target.translator().toUpstreamStream(request, target.model(), target.quirks(), dropped);
         HttpResponse<InputStream> response = http.send(post(target, target.translator().streamPath(target.model()), body),
@@ -109,7 +115,10 @@ public final class NativeStreams implements AutoCloseable {
             for (SseEvent e = reader.next(); e != null; e = reader.next()) {
                 arrivals.add(System.nanoTime());
                 raw.add(e);
-                events.addAll(decoder.decode(e));
+                for (StreamEvent decoded : decoder.decode(e)) {
+                    events.add(decoded);
+                    onEvent.accept(decoded);
+                }
             }
         }
         return assemble(raw, arrivals, events);
