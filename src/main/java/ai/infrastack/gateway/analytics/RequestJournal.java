@@ -152,6 +152,7 @@ final class RequestJournal {
         n.put("fallback_used", r.fallbackUsed());
         n.put("routing_strategy", r.routingStrategy());
         n.put("streamed", r.streamed());
+        n.put("error_message", r.errorMessage());
         return n;
     }
 
@@ -173,7 +174,8 @@ final class RequestJournal {
                 n.path("prompt_tokens").asLong(), n.path("completion_tokens").asLong(), n.path("cached_tokens").asLong(),
                 decimal(n, "input_cost"), decimal(n, "output_cost"), decimal(n, "total_cost"), n.path("latency_ms").asLong(),
                 n.hasNonNull("ttfb_ms") ? n.get("ttfb_ms").asLong() : null, n.path("cache_hit").asBoolean(),
-                n.path("fallback_used").asBoolean(), text(n, "routing_strategy"), n.path("streamed").asBoolean());
+                n.path("fallback_used").asBoolean(), text(n, "routing_strategy"), n.path("streamed").asBoolean(),
+                text(n, "error_message"));
     }
 
     private static String text(JsonNode n, String field) {

@@ -27,5 +27,6 @@ public record RequestRecord(
         boolean cacheHit,
         boolean fallbackUsed,
         String routingStrategy,
-        boolean streamed) {
+        boolean streamed,
+        String errorMessage) {
 }

@@ -89,7 +89,8 @@ public final class UsageRecorder implements Processor {
                 false,
                 false,
                 request == null ? null : text(request.path("routing"), "strategy"),
-                exchange.getProperty(ExchangeKeys.STREAMING, false, Boolean.class));
+                exchange.getProperty(ExchangeKeys.STREAMING, false, Boolean.class),
+                error == null ? null : limit(error.getMessage(), 500));
     }
 
     /**
@@ -109,5 +110,9 @@ public final class UsageRecorder implements Processor {
         }
         String v = node.get(field).asText();
         return v.length() > 200 ? v.substring(0, 200) : v;
+    }
+
+    private static String limit(String text, int max) {
+        return text == null || text.length() <= max ? text : text.substring(0, max);
     }
 }

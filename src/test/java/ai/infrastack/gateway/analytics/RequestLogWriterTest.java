@@ -74,7 +74,7 @@ class RequestLogWriterTest {
     private static RequestRecord row(String requestId) {
         return new RequestRecord(requestId, Instant.now(), "key_1", "user_1", "project_1", "track_1", "gpt-4o", "gpt-4o",
                 "openai", 200, null, 12, 34, 0, new BigDecimal("0.00003000"), new BigDecimal("0.00034000"),
-                new BigDecimal("0.00037000"), 25, 20L, false, false, null, false);
+                new BigDecimal("0.00037000"), 25, 20L, false, false, null, false, null);
     }
 
     private static List<RequestRecord> rows(String prefix, int n) {
@@ -221,7 +221,7 @@ class RequestLogWriterTest {
         RequestRecord r = new RequestRecord("req_fields", Instant.parse("2026-01-02T03:04:05.678Z"), "key_9", "user_9",
                 "project_9", "track_9", "gpt-4o-requested", "gpt-4o", "openai", 502, "provider_error", 1500, 0, 1200,
                 new BigDecimal("0.00123456"), BigDecimal.ZERO.setScale(8), new BigDecimal("0.00123456"), 812, null, true, true,
-                "cost", true);
+                "cost", true, "The upstream provider answered with an error");
         writer.offer(r);
         await("the row written", Duration.ofSeconds(10), () -> writer.written() == 1);
         try (Connection c = db.dataSource().getConnection();
@@ -252,6 +252,7 @@ class RequestLogWriterTest {
                 assertTrue(rs.getBoolean("fallback_used"));
                 assertEquals("cost", rs.getString("routing_strategy"));
                 assertTrue(rs.getBoolean("streamed"));
+                assertEquals("The upstream provider answered with an error", rs.getString("error_message"));
             }
         }
     }

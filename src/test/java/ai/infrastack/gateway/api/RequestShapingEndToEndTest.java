@@ -1,6 +1,7 @@
 package ai.infrastack.gateway.api;
 
 import ai.infrastack.gateway.support.RunningGateway;
+import ai.infrastack.gateway.support.TestDatabases;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
@@ -8,6 +9,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,11 +25,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RequestShapingEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static String database;
     private static RunningGateway gateway;
 
     @BeforeAll
     static void start() {
-        gateway = RunningGateway.start();
+        database = TestDatabases.freshH2();
+        gateway = RunningGateway.start(java.util.Map.of("gateway.database.url", database));
     }
 
     @AfterAll
@@ -76,5 +83,24 @@ class RequestShapingEndToEndTest {
         assertEquals("prediction.extra", error.path("param").asText(), r.body());
         assertTrue(error.path("message").asText().contains("Extra inputs are not permitted"), r.body());
         assertEquals(422, error.path("upstream_status").asInt(), r.body());
+        assertTrue(errorMessageLogged(r.headers().firstValue("X-Request-Id").orElseThrow()).contains("Extra inputs are not permitted"),
+                "the request log keeps the vendor's reason too");
+    }
+
+    private static String errorMessageLogged(String requestId) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        do {
+            try (Connection c = DriverManager.getConnection(database);
+                 PreparedStatement ps = c.prepareStatement("SELECT error_message FROM request_log WHERE request_id = ?")) {
+                ps.setString(1, requestId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return String.valueOf(rs.getString(1));
+                    }
+                }
+            }
+            Thread.sleep(25);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("no request_log row for " + requestId);
     }
 }

@@ -13,7 +13,7 @@ class GatewayMetricsTest {
     private static RequestRecord record(String model, String provider, int status, String errorType, long prompt,
                                         long completion, String cost) {
         return new RequestRecord("req", Instant.now(), "key", null, null, null, model, model, provider, status, errorType,
-                prompt, completion, 0, null, null, cost == null ? null : new BigDecimal(cost), 12, 5L, false, false, null, false);
+                prompt, completion, 0, null, null, cost == null ? null : new BigDecimal(cost), 12, 5L, false, false, null, false, null);
     }
 
     @Test
