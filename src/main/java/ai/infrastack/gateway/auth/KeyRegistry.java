@@ -46,9 +46,10 @@ public final class KeyRegistry {
     private final Cache<String, Optional<StoredKey>> recent = Caffeine.newBuilder()
             .expireAfterWrite(Duration.ofSeconds(1)).maximumSize(100_000).build();
     /**
-     * Database keys verified lately, by hash: used only while the database cannot be reached, so a
-     * flapping database does not lock out callers it vouched for minutes ago. An entry lasts that
-     * long after its last verification; a lookup that finds the key revoked or gone removes it.
+     * What the database said lately of each key, by hash: used only while the database cannot be
+     * reached, so a flapping database does not lock out callers it vouched for minutes ago — and a
+     * key it reported revoked or expired stays refused (401, not a 503 guess). An entry lasts that
+     * long after the last lookup; a key the database no longer knows leaves it.
      */
     private final Cache<String, StoredKey> lastKnownGood;
     private volatile boolean storeDown;
@@ -147,8 +148,8 @@ public final class KeyRegistry {
             storeDown = false;
             LOG.info("API key database reachable again");
         }
-        // What the database says wins: a revoked, expired or unknown key leaves the fallback.
-        if (found.isPresent() && found.get().usableAt(Instant.now())) {
+        // What the database says is remembered, revocations included; an unknown key leaves the fallback.
+        if (found.isPresent()) {
             lastKnownGood.put(hex, found.get());
         } else {
             lastKnownGood.invalidate(hex);
