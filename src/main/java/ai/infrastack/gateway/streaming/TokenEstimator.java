@@ -6,14 +6,28 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Counts tokens with a real BPE tokenizer (o200k_base) when an upstream streams without reporting
  * usage. The count is an estimate for non-OpenAI models, so the usage says {@code estimated: true}.
+ * Its vocabulary takes a second of CPU to load, so it loads on a thread of its own from the moment
+ * the gateway starts, off the start-up's critical path; the rare stream that needs it sooner waits.
  */
 public final class TokenEstimator {
     /** Per-message overhead of the chat format (role and separators), as OpenAI documents it. */
     private static final int PER_MESSAGE = 3;
-    private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+    private final CompletableFuture<Encoding> encoding = new CompletableFuture<>();
+
+    public TokenEstimator() {
+        Thread.ofPlatform().name("token-vocabulary-loader").daemon().start(() -> {
+            try {
+                encoding.complete(Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE));
+            } catch (RuntimeException | Error e) {
+                encoding.completeExceptionally(e);
+            }
+        });
+    }
 
     public Usage estimate(JsonNode messages, CharSequence completion) {
         long prompt = 3;
@@ -35,6 +49,6 @@ public final class TokenEstimator {
     }
 
     private long count(String text) {
-        return text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
+        return text.isEmpty() ? 0 : encoding.join().countTokensOrdinary(text);
     }
 }
