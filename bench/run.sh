@@ -26,7 +26,7 @@ variants (added latency must not grow with any of them)
   --database-url URL     any DATABASE_URL
   --env NAME=VALUE       extra gateway environment (repeatable), e.g. to switch on rate limits,
                          budgets or routing
-  --java-opts 'OPTS'     JVM options for java -jar (default: none, as the README runs it)
+  --java-opts 'OPTS'     JVM options added to bin/gateway's own (JAVA_OPTS; default: none, as the README runs it)
   --gw-cmd 'CMD'         start the gateway with CMD instead (run from the repository root)
 
 comparison
