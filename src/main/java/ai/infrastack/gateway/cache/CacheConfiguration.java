@@ -12,8 +12,8 @@ import java.time.Duration;
 import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
 
 /**
- * Binds the response cache's two steps: in Redis when REDIS_URL is set (instances share answers),
- * else in process (Caffeine).
+ * Binds the response cache's two steps: in Redis when REDIS_URL is set (instances share answers, and
+ * identical misses across instances make one call), else in process (Caffeine).
  */
 public final class CacheConfiguration implements CamelConfiguration {
     @Override
@@ -27,9 +27,12 @@ public final class CacheConfiguration implements CamelConfiguration {
         SingleFlight flights = new SingleFlight();
         CacheKeys keys = new CacheKeys(settings.require("gateway.cache.key-prefix"), new RequestFingerprint(mapper));
         context.getRegistry().bind("responseCacheFlights", flights);
+        SharedFlightLock sharedLock = redis.client().map(client -> new SharedFlightLock(client,
+                settings.longValue("gateway.cache.shared-lock-ms"), settings.longValue("gateway.cache.shared-lock-poll-ms")))
+                .orElse(null);
         context.getRegistry().bind("responseCacheLookup", new ResponseCacheLookup(
-                new CachePolicy(settings.flag("gateway.router.cache-enabled")), keys, store, flights,
+                new CachePolicy(settings.flag("gateway.router.cache-enabled")), keys, store, flights, sharedLock,
                 settings.longValue("gateway.cache.single-flight-wait-ms")));
-        context.getRegistry().bind("responseCacheStore", new ResponseCacheStore(store, flights));
+        context.getRegistry().bind("responseCacheStore", new ResponseCacheStore(store));
     }
 }

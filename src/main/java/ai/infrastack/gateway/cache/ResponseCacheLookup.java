@@ -11,6 +11,8 @@ import org.apache.camel.Processor;
 import org.apache.camel.support.SynchronizationAdapter;
 
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Pipeline step before the provider call (after the caller is checked and the model resolved): a
@@ -27,18 +29,25 @@ public final class ResponseCacheLookup implements Processor {
     private final CacheKeys keys;
     private final AnswerStore store;
     private final SingleFlight flights;
+    private final SharedFlightLock sharedLock;
     private final long flightWaitMs;
 
-    ResponseCacheLookup(CachePolicy policy, CacheKeys keys, AnswerStore store, SingleFlight flights, long flightWaitMs) {
+    /** {@code sharedLock}: single flight across instances (Redis), or null for in process only. */
+    ResponseCacheLookup(CachePolicy policy, CacheKeys keys, AnswerStore store, SingleFlight flights,
+                        SharedFlightLock sharedLock, long flightWaitMs) {
         this.policy = policy;
         this.keys = keys;
         this.store = store;
         this.flights = flights;
+        this.sharedLock = sharedLock;
         this.flightWaitMs = flightWaitMs;
     }
 
-    /** A miss to be stored once answered, and its seat in the key's flight (null when it leads none). */
-    record PendingEntry(String key, SingleFlight.Seat seat) {}
+    /**
+     * A miss to be stored once answered, and how its flight lands (idempotent): the waiting requests go
+     * on, the shared lock is released. Called by the store step, and in any case when the exchange ends.
+     */
+    record PendingEntry(String key, Runnable land) {}
 
     @Override
     public void process(Exchange exchange) {
@@ -50,32 +59,80 @@ public final class ResponseCacheLookup implements Processor {
         String key = keys.key(exchange.getProperty(ExchangeKeys.CALLER, Caller.class), model.id(), request);
         boolean stream = request.path("stream").asBoolean(false);
         Optional<CachedAnswer> hit = find(key, stream);
-        SingleFlight.Seat seat = null;
+        Runnable land = () -> { };
         if (hit.isEmpty()) {
-            seat = flights.join(key);
+            SingleFlight.Seat seat = flights.join(key);
             if (!seat.leader()) {
                 flights.awaitLeader(seat, flightWaitMs);
+                // An answer, or the leader failed or took too long: then this request calls upstream on its own.
                 hit = find(key, stream);
-                // The leader failed or took too long: this request calls upstream on its own.
-                seat = null;
+            } else {
+                LeadingFlight flight = new LeadingFlight(key, seat);
+                land = flight::land;
+                // The flight before this one may have stored its answer and landed since the first look.
+                hit = find(key, stream);
+                if (hit.isPresent()) {
+                    flight.land();
+                } else if (sharedLock != null) {
+                    hit = leadAcrossInstances(flight, stream);
+                }
             }
         }
         if (hit.isPresent()) {
             answer(exchange, hit.get(), stream, model);
             return;
         }
-        if (seat != null) {
-            SingleFlight.Seat leading = seat;
-            // However the exchange ends (answered, failed, client gone), the flight lands with it.
-            exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
-                @Override
-                public void onDone(Exchange done) {
-                    flights.land(leading);
-                }
-            });
-        }
-        exchange.setProperty(PENDING, new PendingEntry(key, seat));
+        Runnable landing = land;
+        // However the exchange ends (answered, failed, client gone), the flight lands with it.
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                landing.run();
+            }
+        });
+        exchange.setProperty(PENDING, new PendingEntry(key, landing));
         exchange.setProperty(ExchangeKeys.KEEP_STREAMED_ANSWER, true);
+    }
+
+    /**
+     * Leading here: lead across instances too, or wait for the instance that leads. Its answer lands this
+     * instance's flight at once, so the requests waiting here read it as well.
+     */
+    private Optional<CachedAnswer> leadAcrossInstances(LeadingFlight flight, boolean stream) {
+        Optional<String> token = sharedLock.tryLead(flight.key);
+        if (token.isPresent()) {
+            flight.sharedToken = token.get();
+            return Optional.empty();
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(flightWaitMs);
+        Optional<CachedAnswer> answer = flights.waitingFor(() -> sharedLock.awaitAnswer(flight.key, store, deadline))
+                .filter(a -> !stream || a.streamable());
+        if (answer.isPresent()) {
+            flight.land();
+        }
+        return answer;
+    }
+
+    /** A flight this request leads: landing it (once) releases the shared lock and lets its followers go on. */
+    private final class LeadingFlight {
+        private final String key;
+        private final SingleFlight.Seat seat;
+        private final AtomicBoolean landed = new AtomicBoolean();
+        private volatile String sharedToken;
+
+        LeadingFlight(String key, SingleFlight.Seat seat) {
+            this.key = key;
+            this.seat = seat;
+        }
+
+        void land() {
+            if (landed.compareAndSet(false, true)) {
+                if (sharedToken != null) {
+                    sharedLock.release(key, sharedToken);
+                }
+                flights.land(seat);
+            }
+        }
     }
 
     private Optional<CachedAnswer> find(String key, boolean stream) {

@@ -13,11 +13,9 @@ import org.apache.camel.Processor;
  */
 public final class ResponseCacheStore implements Processor {
     private final AnswerStore store;
-    private final SingleFlight flights;
 
-    ResponseCacheStore(AnswerStore store, SingleFlight flights) {
+    ResponseCacheStore(AnswerStore store) {
         this.store = store;
-        this.flights = flights;
     }
 
     @Override
@@ -32,8 +30,6 @@ public final class ResponseCacheStore implements Processor {
                 && exchange.getProperty(ExchangeKeys.ERROR) == null) {
             store.put(pending.key(), new CachedAnswer(completion.choices(), completion.usage(), completion.upstreamModel()));
         }
-        if (pending.seat() != null) {
-            flights.land(pending.seat());
-        }
+        pending.land().run();
     }
 }

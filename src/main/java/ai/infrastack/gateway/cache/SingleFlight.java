@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Concurrent identical misses make one upstream call: the first to miss a key leads (calls upstream
@@ -27,12 +28,21 @@ final class SingleFlight {
 
     /** Waits for the leader to land, at most {@code timeoutMs}; false when it did not. */
     boolean awaitLeader(Seat seat, long timeoutMs) {
+        return waitingFor(() -> {
+            try {
+                return seat.latch().await(timeoutMs, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        });
+    }
+
+    /** Runs a wait for someone else's answer (here or on another instance), counted in {@link #waiting()}. */
+    <T> T waitingFor(Supplier<T> wait) {
         waiting.incrementAndGet();
         try {
-            return seat.latch().await(timeoutMs, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+            return wait.get();
         } finally {
             waiting.decrementAndGet();
         }

@@ -12,10 +12,12 @@ import redis.clients.jedis.resps.ScanResult;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.ServerSocket;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 import static ai.infrastack.gateway.cache.ResponseCacheTest.KEY_A;
 import static ai.infrastack.gateway.cache.ResponseCacheTest.KEY_B;
@@ -83,6 +85,29 @@ class SharedResponseCacheTest {
         JsonNode otherProject = ok(chat(second, KEY_B, deterministic(question)));
         assertFalse(otherProject.path("routing").path("cache_hit").asBoolean(true), "another project's identical request is a miss");
         assertEquals(1, upstreamCalls(second, question));
+    }
+
+    @Test
+    void an_identical_miss_on_another_instance_waits_for_the_first_instances_call() throws Exception {
+        String hold = "cache-shared-flight-" + UUID.randomUUID();
+        String question = "Forecast tomorrow. [sandbox:hold=" + hold + "] " + UUID.randomUUID();
+        SingleFlight secondFlights = second.context().getRegistry().lookupByNameAndType("responseCacheFlights", SingleFlight.class);
+        int waitingBefore = secondFlights.waiting();
+
+        CompletableFuture<HttpResponse<String>> leader = ResponseCacheTest.chatAsync(first, KEY_A, deterministic(question));
+        ResponseCacheTest.awaitCondition(() -> upstreamCalls(first, question) == 1, () -> "the first call never reached the vendor");
+        CompletableFuture<HttpResponse<String>> follower = ResponseCacheTest.chatAsync(second, KEY_A, deterministic(question));
+        ResponseCacheTest.awaitCondition(() -> secondFlights.waiting() - waitingBefore == 1,
+                () -> "the second instance is not waiting: " + (secondFlights.waiting() - waitingBefore));
+        first.sandbox().release(hold);
+
+        JsonNode led = ok(leader.get());
+        JsonNode followed = ok(follower.get());
+        assertFalse(led.path("routing").path("cache_hit").asBoolean(true));
+        assertTrue(followed.path("routing").path("cache_hit").asBoolean(), followed.toString());
+        assertEquals(led.path("choices"), followed.path("choices"));
+        assertEquals(1, upstreamCalls(first, question));
+        assertEquals(0, upstreamCalls(second, question), "the second instance called no vendor");
     }
 
     @Test
