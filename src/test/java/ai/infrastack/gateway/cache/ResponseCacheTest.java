@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.cache;
 
+import ai.infrastack.gateway.storage.Database;
 import ai.infrastack.gateway.support.PrometheusText;
 import ai.infrastack.gateway.support.RunningGateway;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -89,6 +90,7 @@ class ResponseCacheTest {
         assertEquals(firstCost, second.path("cost").path("cache_savings").decimalValue(), "saved what the first call cost");
         assertFalse(first.path("cost").has("cache_savings"), "a miss saved nothing: " + first.path("cost"));
         awaitCacheHits(gateway, hitsBefore + 1);
+        awaitCondition(() -> loggedAsHit(gateway, second.path("id").asText()), () -> "no request-log row with cache_hit for " + second.path("id"));
     }
 
     @Test
@@ -248,6 +250,20 @@ class ResponseCacheTest {
     /** Calls that reached a sandbox vendor with this question in them. */
     static long upstreamCalls(RunningGateway gw, String question) {
         return gw.sandbox().recorded().stream().filter(r -> r.body() != null && r.body().contains(question.substring(question.length() - 36))).count();
+    }
+
+    /** The request log's row of the answer with this id says cache_hit (rows are written in batches: may lag). */
+    static boolean loggedAsHit(RunningGateway gw, String completionId) {
+        String requestId = "req_" + completionId.substring("chatcmpl-".length());
+        try (java.sql.Connection c = gw.context().getRegistry().lookupByNameAndType("gatewayDatabase", Database.class).dataSource().getConnection();
+             java.sql.PreparedStatement q = c.prepareStatement("SELECT cache_hit, total_cost FROM request_log WHERE request_id = ?")) {
+            q.setString(1, requestId);
+            try (java.sql.ResultSet rs = q.executeQuery()) {
+                return rs.next() && rs.getBoolean(1) && rs.getBigDecimal(2).signum() == 0;
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static double cacheHits(RunningGateway gw) {
