@@ -182,7 +182,7 @@ class ResponseCacheTest {
     void twenty_concurrent_identical_misses_make_one_upstream_call() throws Exception {
         String hold = "cache-flight-" + UUID.randomUUID();
         String question = "Summarise the news. [sandbox:hold=" + hold + "] " + UUID.randomUUID();
-        SingleFlight flights = gateway.context().getRegistry().lookupByNameAndType("responseCacheFlights", SingleFlight.class);
+        SingleFlight flights = flights(gateway);
         int waitingBefore = flights.waiting();
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
@@ -219,6 +219,10 @@ class ResponseCacheTest {
     }
 
     // ---- helpers, shared with the Redis test ------------------------------------------------------
+
+    static SingleFlight flights(RunningGateway gw) {
+        return gw.context().getRegistry().lookupByNameAndType("responseCacheFlights", SingleFlight.class);
+    }
 
     static ObjectNode deterministic(String question) {
         ObjectNode request = JSON.createObjectNode();

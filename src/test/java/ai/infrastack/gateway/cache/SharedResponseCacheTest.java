@@ -91,7 +91,7 @@ class SharedResponseCacheTest {
     void an_identical_miss_on_another_instance_waits_for_the_first_instances_call() throws Exception {
         String hold = "cache-shared-flight-" + UUID.randomUUID();
         String question = "Forecast tomorrow. [sandbox:hold=" + hold + "] " + UUID.randomUUID();
-        SingleFlight secondFlights = second.context().getRegistry().lookupByNameAndType("responseCacheFlights", SingleFlight.class);
+        SingleFlight secondFlights = ResponseCacheTest.flights(second);
         int waitingBefore = secondFlights.waiting();
 
         CompletableFuture<HttpResponse<String>> leader = ResponseCacheTest.chatAsync(first, KEY_A, deterministic(question));
