@@ -22,13 +22,14 @@ public final class CacheConfiguration implements CamelConfiguration {
         ObjectMapper mapper = mandatoryLookup(context, Json.BEAN, ObjectMapper.class);
         SharedRedis redis = mandatoryLookup(context, "sharedRedis", SharedRedis.class);
         Duration ttl = Duration.ofSeconds(settings.longValue("gateway.router.cache-ttl-seconds"));
-        AnswerStore store = redis.client().<AnswerStore>map(client -> new RedisAnswerStore(client, mapper, ttl))
+        RedisOutage outage = new RedisOutage(settings.longValue("gateway.cache.redis-retry-ms"));
+        AnswerStore store = redis.client().<AnswerStore>map(client -> new RedisAnswerStore(client, mapper, ttl, outage))
                 .orElseGet(() -> new InProcessAnswerStore(ttl, settings.longValue("gateway.cache.max-entries")));
         SingleFlight flights = new SingleFlight();
         CacheKeys keys = new CacheKeys(settings.require("gateway.cache.key-prefix"), new RequestFingerprint(mapper));
         context.getRegistry().bind("responseCacheFlights", flights);
         SharedFlightLock sharedLock = redis.client().map(client -> new SharedFlightLock(client,
-                settings.longValue("gateway.cache.shared-lock-ms"), settings.longValue("gateway.cache.shared-lock-poll-ms")))
+                settings.longValue("gateway.cache.shared-lock-ms"), settings.longValue("gateway.cache.shared-lock-poll-ms"), outage))
                 .orElse(null);
         context.getRegistry().bind("responseCacheLookup", new ResponseCacheLookup(
                 new CachePolicy(settings.flag("gateway.router.cache-enabled")), keys, store, flights, sharedLock,
