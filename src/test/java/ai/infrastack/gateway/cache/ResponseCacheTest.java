@@ -209,6 +209,25 @@ class ResponseCacheTest {
     }
 
     @Test
+    void a_leader_that_fails_lets_its_waiters_go_on_and_ask_upstream_themselves() throws Exception {
+        String hold = "cache-failed-flight-" + UUID.randomUUID();
+        String question = "Fail slowly [sandbox:status=500] [sandbox:hold=" + hold + "] " + UUID.randomUUID();
+        SingleFlight flights = flights(gateway);
+        int waitingBefore = flights.waiting();
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            calls.add(chatAsync(gateway, KEY_A, deterministic(question)));
+        }
+        awaitCondition(() -> upstreamCalls(gateway, question) == 1 && flights.waiting() - waitingBefore == 2,
+                () -> "upstream calls " + upstreamCalls(gateway, question) + ", waiting " + (flights.waiting() - waitingBefore));
+        gateway.sandbox().release(hold);
+        for (CompletableFuture<HttpResponse<String>> call : calls) {
+            assertEquals(502, call.get().statusCode(), call.get().body());
+        }
+        assertTrue(upstreamCalls(gateway, question) >= 3, "each waiter asked upstream once the leader failed");
+    }
+
+    @Test
     void a_failed_answer_is_not_cached() throws Exception {
         String question = "Fail please [sandbox:status=500] " + UUID.randomUUID();
         HttpResponse<String> first = chat(gateway, KEY_A, deterministic(question));
