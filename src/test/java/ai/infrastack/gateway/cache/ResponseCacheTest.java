@@ -182,16 +182,7 @@ class ResponseCacheTest {
     void twenty_concurrent_identical_misses_make_one_upstream_call() throws Exception {
         String hold = "cache-flight-" + UUID.randomUUID();
         String question = "Summarise the news. [sandbox:hold=" + hold + "] " + UUID.randomUUID();
-        SingleFlight flights = flights(gateway);
-        int waitingBefore = flights.waiting();
-        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            calls.add(chatAsync(gateway, KEY_A, deterministic(question)));
-        }
-        // The first is held at the sandbox; the other 19 wait on its flight, none at the vendor.
-        awaitCondition(() -> upstreamCalls(gateway, question) == 1 && flights.waiting() - waitingBefore == 19,
-                () -> "upstream calls " + upstreamCalls(gateway, question) + ", waiting " + (flights.waiting() - waitingBefore));
-        gateway.sandbox().release(hold);
+        List<CompletableFuture<HttpResponse<String>>> calls = heldTogether(question, hold, 20);
 
         int hits = 0;
         String content = null;
@@ -212,19 +203,28 @@ class ResponseCacheTest {
     void a_leader_that_fails_lets_its_waiters_go_on_and_ask_upstream_themselves() throws Exception {
         String hold = "cache-failed-flight-" + UUID.randomUUID();
         String question = "Fail slowly [sandbox:status=500] [sandbox:hold=" + hold + "] " + UUID.randomUUID();
-        SingleFlight flights = flights(gateway);
-        int waitingBefore = flights.waiting();
-        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            calls.add(chatAsync(gateway, KEY_A, deterministic(question)));
-        }
-        awaitCondition(() -> upstreamCalls(gateway, question) == 1 && flights.waiting() - waitingBefore == 2,
-                () -> "upstream calls " + upstreamCalls(gateway, question) + ", waiting " + (flights.waiting() - waitingBefore));
-        gateway.sandbox().release(hold);
-        for (CompletableFuture<HttpResponse<String>> call : calls) {
+        for (CompletableFuture<HttpResponse<String>> call : heldTogether(question, hold, 3)) {
             assertEquals(502, call.get().statusCode(), call.get().body());
         }
         assertTrue(upstreamCalls(gateway, question) >= 3, "each waiter asked upstream once the leader failed");
+    }
+
+    /**
+     * Sends n identical requests at once and releases the sandbox's hold only when the first is held at
+     * the vendor and the other n - 1 wait on its flight, none at the vendor: no timing involved.
+     */
+    private static List<CompletableFuture<HttpResponse<String>>> heldTogether(String question, String hold, int n)
+            throws InterruptedException {
+        SingleFlight flights = flights(gateway);
+        int waitingBefore = flights.waiting();
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            calls.add(chatAsync(gateway, KEY_A, deterministic(question)));
+        }
+        awaitCondition(() -> upstreamCalls(gateway, question) == 1 && flights.waiting() - waitingBefore == n - 1,
+                () -> "upstream calls " + upstreamCalls(gateway, question) + ", waiting " + (flights.waiting() - waitingBefore));
+        gateway.sandbox().release(hold);
+        return calls;
     }
 
     @Test
