@@ -3,6 +3,7 @@ package ai.infrastack.gateway;
 import ai.infrastack.gateway.analytics.AnalyticsConfiguration;
 import ai.infrastack.gateway.api.ApiConfiguration;
 import ai.infrastack.gateway.auth.AuthConfiguration;
+import ai.infrastack.gateway.cache.CacheConfiguration;
 import ai.infrastack.gateway.catalog.CatalogConfiguration;
 import ai.infrastack.gateway.core.CoreConfiguration;
 import ai.infrastack.gateway.cost.CostConfiguration;
@@ -48,6 +49,7 @@ public final class GatewayApplication {
                 new AuthConfiguration(),
                 new ValidationConfiguration(),
                 new RoutingConfiguration(),
+                new CacheConfiguration(),
                 new CostConfiguration(),
                 new StreamingConfiguration(),
                 new ApiConfiguration(),

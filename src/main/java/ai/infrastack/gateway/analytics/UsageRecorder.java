@@ -86,7 +86,7 @@ public final class UsageRecorder implements Processor {
                 cost == null ? null : Cost.rendered(cost.inputCost()).add(Cost.rendered(cost.outputCost())),
                 latency.totalMs(),
                 upstreamCalled ? latency.ttfbMs() : null,
-                false,
+                exchange.getProperty(ExchangeKeys.CACHE_HIT, false, Boolean.class),
                 false,
                 request == null ? null : text(request.path("routing"), "strategy"),
                 exchange.getProperty(ExchangeKeys.STREAMING, false, Boolean.class),

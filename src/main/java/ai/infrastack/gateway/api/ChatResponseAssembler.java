@@ -40,6 +40,7 @@ public final class ChatResponseAssembler implements Processor {
         Latency latency = Latency.of(exchange);
         exchange.setProperty(ExchangeKeys.LATENCY, latency);
         ResponseOptions options = ResponseOptions.of(request);
+        boolean cacheHit = exchange.getProperty(ExchangeKeys.CACHE_HIT, false, Boolean.class);
 
         if (!completion.streamed()) {
             ObjectNode out = mapper.createObjectNode();
@@ -49,14 +50,14 @@ public final class ChatResponseAssembler implements Processor {
             out.put("model", model.id());
             out.put("provider", model.provider());
             out.set("choices", completion.choices());
-            addExtras(out, options, completion, cost, latency, model, true);
+            addExtras(out, options, completion, cost, latency, model, cacheHit);
             ResponseHeaders.reset(exchange, 200);
             exchange.getMessage().setBody(mapper.writeValueAsBytes(out));
             return;
         }
         ClientStream client = exchange.getProperty(ExchangeKeys.CLIENT_STREAM, ClientStream.class);
         switch (completion.ending()) {
-            case COMPLETE -> client.finish(lastChunks(client.encoder(), request, options, completion, cost, latency, model), true);
+            case COMPLETE -> client.finish(lastChunks(client.encoder(), request, options, completion, cost, latency, model, cacheHit), true);
             case FAILED -> client.fail(ErrorBody.of(mapper, completion.failure(),
                     exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class)));
             case ABANDONED -> client.abandon();
@@ -73,16 +74,16 @@ public final class ChatResponseAssembler implements Processor {
      * and would drop that chunk's finish reason. The Node SDK's accumulator ignores a null finish reason.
      */
     private List<ObjectNode> lastChunks(ChunkEncoder encoder, ObjectNode request, ResponseOptions options, Completion completion,
-                                        Cost cost, Latency latency, ModelSpec model) {
+                                        Cost cost, Latency latency, ModelSpec model, boolean cacheHit) {
         List<ObjectNode> chunks = new ArrayList<>(2);
         chunks.add(encoder.chunk(encoder.emptyDelta(), completion.finishReason()));
         boolean usageChunk = request.path("stream_options").path("include_usage").asBoolean(false);
         ObjectNode last = usageChunk ? encoder.usageChunk() : encoder.chunk(encoder.emptyDelta(), null);
-        addExtras(last, options, completion, cost, latency, model, true);
+        addExtras(last, options, completion, cost, latency, model, cacheHit);
         if (usageChunk || last.has("usage") || last.has("cost") || last.has("latency") || last.has("routing")) {
             if (usageChunk && !last.has("usage")) {
                 // OpenAI's usage chunk always has usage, whatever the gateway's own switches say
-                last.set("usage", UsageJson.usage(mapper, completion.usage()));
+                last.set("usage", UsageJson.usage(mapper, completion.usage(), cacheHit));
             }
             chunks.add(last);
         }
@@ -90,12 +91,12 @@ public final class ChatResponseAssembler implements Processor {
     }
 
     private void addExtras(ObjectNode out, ResponseOptions options, Completion completion, Cost cost, Latency latency,
-                           ModelSpec model, boolean withUsage) {
-        if (options.usage() && withUsage) {
-            out.set("usage", UsageJson.usage(mapper, completion.usage()));
+                           ModelSpec model, boolean cacheHit) {
+        if (options.usage()) {
+            out.set("usage", UsageJson.usage(mapper, completion.usage(), cacheHit));
         }
         if (options.cost() && cost != null) {
-            out.set("cost", UsageJson.cost(mapper, cost, completion.usage()));
+            out.set("cost", UsageJson.cost(mapper, cost, completion.usage(), cacheHit));
         }
         if (options.latency()) {
             out.set("latency", latency.toJson(mapper));
@@ -108,7 +109,7 @@ public final class ChatResponseAssembler implements Processor {
             routing.put("routing_reason", "requested_model");
             routing.putArray("considered_models").add(model.id());
             routing.put("fallback_used", false);
-            routing.put("cache_hit", false);
+            routing.put("cache_hit", cacheHit);
         }
     }
 }

@@ -18,11 +18,22 @@ public final class UsageJson {
     private UsageJson() {}
 
     public static ObjectNode usage(ObjectMapper mapper, Usage u) {
+        return usage(mapper, u, false);
+    }
+
+    /**
+     * {@code responseCacheHit}: the whole answer came from the gateway's response cache, so every one of its
+     * tokens is a cache-hit token ({@code cache_hit_tokens = total_tokens}); OpenAI's
+     * {@code prompt_tokens_details.cached_tokens} keeps the provider's prompt-cache count of the original call.
+     */
+    public static ObjectNode usage(ObjectMapper mapper, Usage u, boolean responseCacheHit) {
         ObjectNode n = mapper.createObjectNode();
         n.put("prompt_tokens", u.promptTokens());
         n.put("completion_tokens", u.completionTokens());
         n.put("total_tokens", u.totalTokens());
-        if (u.cacheRead() > 0) {
+        if (responseCacheHit) {
+            n.put("cache_hit_tokens", u.totalTokens());
+        } else if (u.cacheRead() > 0) {
             n.put("cache_hit_tokens", u.cacheRead());
         }
         if (u.cacheWrite() > 0) {
@@ -38,6 +49,11 @@ public final class UsageJson {
     }
 
     public static ObjectNode cost(ObjectMapper mapper, Cost c, Usage u) {
+        return cost(mapper, c, u, false);
+    }
+
+    /** {@code responseCacheHit}: {@code cache_savings} is always shown — what the call the cache saved would have cost. */
+    public static ObjectNode cost(ObjectMapper mapper, Cost c, Usage u, boolean responseCacheHit) {
         ObjectNode n = mapper.createObjectNode();
         BigDecimal input = Cost.rendered(c.inputCost());
         BigDecimal output = Cost.rendered(c.outputCost());
@@ -49,7 +65,7 @@ public final class UsageJson {
                 : c.totalCost().multiply(THOUSAND).divide(BigDecimal.valueOf(u.totalTokens()), 12, RoundingMode.HALF_EVEN);
         n.put("cost_per_1k_tokens", Cost.rendered(per1k));
         n.put("currency", "USD");
-        if (u.cacheRead() > 0) {
+        if (responseCacheHit || u.cacheRead() > 0) {
             n.put("cache_savings", Cost.rendered(c.cacheSavings()));
         }
         return n;

@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
  * ({@code index}, {@code message}, {@code finish_reason}); a streamed one has already sent its
  * content and carries only how it ended. Usage is in canonical buckets either way.
  *
- * @param choices      the unary answer's choices; empty for a stream
+ * @param choices      the unary answer's choices; for a stream null, unless a step asked for its content
+ *                     ({@link ExchangeKeys#KEEP_STREAMED_ANSWER}): then the complete stream's assembled answer
  * @param finishReason a stream's finish reason (null when it did not finish); unary answers carry theirs in choices
  * @param ending       COMPLETE, or for a stream FAILED mid-way or ABANDONED by the client
  * @param failure      what broke a FAILED stream, else null

@@ -37,4 +37,11 @@ public final class ExchangeKeys {
     public static final String STATUS = "gatewayStatus";
     /** The GatewayException the client was answered with, for analytics. */
     public static final String ERROR = "gatewayError";
+    /** True when the answer came from the gateway's response cache, with no upstream call (Boolean). */
+    public static final String CACHE_HIT = "gatewayCacheHit";
+    /**
+     * True when a later step needs a streamed answer's content once it ends (Boolean): the relay then
+     * assembles it into the Completion's choices, as a unary answer has them (the response cache stores it).
+     */
+    public static final String KEEP_STREAMED_ANSWER = "gatewayKeepStreamedAnswer";
 }

@@ -24,17 +24,38 @@ public final class CostCalculator implements Processor {
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
 
     private final BigDecimal markupFactor;
+    private final BigDecimal cacheHitFactor;
     private final AtomicLong unpricedResponses = new AtomicLong();
 
     public CostCalculator(BigDecimal markupPercent) {
+        this(markupPercent, BigDecimal.ZERO);
+    }
+
+    /** {@code cacheHitPercent}: what an answer from the response cache is charged, in percent of the call's cost. */
+    public CostCalculator(BigDecimal markupPercent, BigDecimal cacheHitPercent) {
         this.markupFactor = BigDecimal.ONE.add(markupPercent.movePointLeft(2));
+        this.cacheHitFactor = cacheHitPercent.movePointLeft(2);
     }
 
     @Override
     public void process(Exchange exchange) {
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         Completion result = exchange.getProperty(ExchangeKeys.COMPLETION, Completion.class);
-        exchange.setProperty(ExchangeKeys.COST, price(model, result.usage(), exchange.getProperty(ExchangeKeys.REQUEST_ID)));
+        Cost cost = price(model, result.usage(), exchange.getProperty(ExchangeKeys.REQUEST_ID));
+        if (cost != null && exchange.getProperty(ExchangeKeys.CACHE_HIT, false, Boolean.class)) {
+            cost = cacheHit(cost);
+        }
+        exchange.setProperty(ExchangeKeys.COST, cost);
+    }
+
+    /**
+     * An answer from the response cache: no upstream call, so it costs the configured cache price
+     * (a percent of what the call would have cost, 0 by default), and saves the rest.
+     */
+    Cost cacheHit(Cost call) {
+        BigDecimal input = call.inputCost().multiply(cacheHitFactor);
+        BigDecimal output = call.outputCost().multiply(cacheHitFactor);
+        return new Cost(input, output, call.totalCost().subtract(input).subtract(output));
     }
 
     /** {@link #cost}, and a counted, logged error when tokens were used but the model has no price. */

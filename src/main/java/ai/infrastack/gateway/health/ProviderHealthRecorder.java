@@ -10,7 +10,8 @@ import org.apache.camel.Processor;
 
 /**
  * Wire-tap step: what a finished request says about its provider — a completed answer (unary or
- * streamed) its latency, a provider error a failure. A client that left says nothing either way.
+ * streamed) its latency, a provider error a failure. A client that left, or an answer from the
+ * response cache, says nothing either way.
  */
 public final class ProviderHealthRecorder implements Processor {
     private final ProviderHealth health;
@@ -27,6 +28,9 @@ public final class ProviderHealthRecorder implements Processor {
                 health.recordFailure(error.provider());
             }
             return;
+        }
+        if (exchange.getProperty(ExchangeKeys.CACHE_HIT, false, Boolean.class)) {
+            return; // answered from the response cache: the provider was not called
         }
         Completion completion = exchange.getProperty(ExchangeKeys.COMPLETION, Completion.class);
         Latency latency = exchange.getProperty(ExchangeKeys.LATENCY, Latency.class);

@@ -22,6 +22,15 @@ final class ResponseWriter {
     }
 
     void write(HttpServerRequest request, SandboxResponse response) {
+        if (!response.isStream() && response.holdName() != null) {
+            // a whole answer held back until released: the call stays in flight as long as a test needs
+            holds.park(response.holdName(), () -> delayed(request, response));
+            return;
+        }
+        delayed(request, response);
+    }
+
+    private void delayed(HttpServerRequest request, SandboxResponse response) {
         if (response.delayMs() > 0) {
             vertx.setTimer(response.delayMs(), timer -> send(request, response));
         } else {

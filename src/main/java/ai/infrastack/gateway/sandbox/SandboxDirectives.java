@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
  *       n events, {@code error_after=<n>} send the vendor's in-stream error event after n events,
  *       {@code hold=<name>} with {@code hold_after=<n>} park the stream after n events until the test calls
  *       {@link SandboxUpstreams#release(String)} with that name</li>
+ *   <li>unary answers: {@code hold=<name>} holds the whole answer back until the test releases that name</li>
  * </ul>
  */
 public final class SandboxDirectives {

@@ -202,16 +202,21 @@ public final class SandboxUpstreams implements AutoCloseable {
         });
     }
 
-    /** Releases every stream parked under {@code name} ({@code [sandbox:hold=<name>]}), and any that reaches it later. */
+    /** Releases every stream or answer parked under {@code name} ({@code [sandbox:hold=<name>]}), and any that reaches it later. */
     public void release(String name) {
         holds.release(name);
     }
 
-    /** The hold directives apply to every vendor's stream alike, so they are read here rather than by each simulator. */
+    /**
+     * The hold directives apply to every vendor alike, so they are read here rather than by each simulator:
+     * a stream parks after {@code hold_after} events, a unary answer is held whole.
+     */
     private static void hold(SandboxResponse response, String body) {
         SandboxDirectives directives = SandboxDirectives.parse(body);
         if (response.isStream() && directives.holdName() != null && directives.holdAfter() >= 0) {
             response.hold(directives.holdName(), directives.holdAfter());
+        } else if (!response.isStream() && directives.holdName() != null) {
+            response.hold(directives.holdName(), 0);
         }
     }
 

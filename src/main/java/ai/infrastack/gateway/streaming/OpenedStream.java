@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 
 /**
  * An upstream stream read up to its first content. The client's response has not started yet, so
@@ -51,14 +52,24 @@ public final class OpenedStream {
         }
     }
 
+    /**
+     * A stream whose events are all known already (an answer from the response cache): relayed like an
+     * upstream's, so a cached answer reaches a streaming client as the same chunks a live one does.
+     */
+    public static OpenedStream replay(List<StreamEvent> events) {
+        return new OpenedStream(null, new ArrayDeque<>(events));
+    }
+
     /** The next event: first the ones read while opening, then the upstream's; null at its end. */
     StreamEvent next() throws IOException {
         StreamEvent e = first.poll();
-        return e != null ? e : upstream.next();
+        return e != null || upstream == null ? e : upstream.next();
     }
 
     void abort() {
-        upstream.abort();
+        if (upstream != null) {
+            upstream.abort();
+        }
     }
 
     private static GatewayException closedEarly(String provider) {

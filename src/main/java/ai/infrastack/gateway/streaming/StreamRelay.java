@@ -57,7 +57,13 @@ public final class StreamRelay implements Processor {
 
         ObjectNode request = exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class);
         StreamTally tally = new StreamTally(tokens, request.path("messages"));
-        Completion completion = relay(upstream, client, sink, tally, encoder, model, requestId);
+        StreamedAnswer answer = exchange.getProperty(ExchangeKeys.KEEP_STREAMED_ANSWER, false, Boolean.class)
+                ? new StreamedAnswer(mapper) : null;
+        Completion completion = relay(upstream, client, sink, tally, answer, encoder, model, requestId);
+        if (answer != null && completion.complete()) {
+            completion = new Completion(completion.id(), completion.created(), answer.choices(completion.finishReason()),
+                    completion.usage(), completion.upstreamModel(), true, completion.finishReason(), completion.ending(), null);
+        }
         exchange.setProperty(ExchangeKeys.UPSTREAM_DONE_NANOS, System.nanoTime());
         exchange.setProperty(ExchangeKeys.COMPLETION, completion);
         if (completion.ending() == Completion.Ending.FAILED) {
@@ -71,7 +77,7 @@ public final class StreamRelay implements Processor {
 
     /** Relays events until the stream ends, and says how it ended. */
     private static Completion relay(OpenedStream upstream, ClientStream client, ChunkSink sink, StreamTally tally,
-                                    ChunkEncoder encoder, ModelSpec model, String requestId) {
+                                    StreamedAnswer answer, ChunkEncoder encoder, ModelSpec model, String requestId) {
         while (true) {
             StreamEvent event;
             try {
@@ -94,13 +100,22 @@ public final class StreamRelay implements Processor {
                     client.role();
                 } else if (event instanceof StreamEvent.Text t) {
                     tally.relayed(t.text());
+                    if (answer != null) {
+                        answer.text(t.text());
+                    }
                     client.send(encoder.chunk(encoder.textDelta(t.text()), null));
                 } else if (event instanceof StreamEvent.ToolCallStart t) {
                     tally.relayed(t.name());
                     tally.relayed(t.arguments());
+                    if (answer != null) {
+                        answer.toolCall(t);
+                    }
                     client.send(encoder.chunk(encoder.toolCallStartDelta(t), null));
                 } else if (event instanceof StreamEvent.ToolCallArguments a) {
                     tally.relayed(a.fragment());
+                    if (answer != null) {
+                        answer.arguments(a);
+                    }
                     client.send(encoder.chunk(encoder.toolCallArgumentsDelta(a), null));
                 } else if (event instanceof StreamEvent.Finish f) {
                     // Held: the last chunk carries the finish reason with the final usage, which comes after it.

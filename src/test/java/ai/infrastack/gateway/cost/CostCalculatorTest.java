@@ -208,6 +208,23 @@ class CostCalculatorTest {
     }
 
     @Test
+    void a_response_cache_hit_is_free_by_default_and_saves_the_whole_call() {
+        Cost call = calculator.cost(PRICED, usage(1_000, 0, 0, 1_000));
+        Cost hit = calculator.cacheHit(call);
+        assertAmount(BigDecimal.ZERO, hit.totalCost(), "free");
+        assertAmount(call.totalCost(), hit.cacheSavings(), "saves what the call would have cost");
+    }
+
+    @Test
+    void a_configured_cache_price_charges_that_percent_of_the_call_and_saves_the_rest() {
+        Cost call = calculator.cost(PRICED, usage(1_000, 0, 0, 1_000));
+        Cost hit = new CostCalculator(BigDecimal.ZERO, bd("10")).cacheHit(call);
+        assertAmount(call.inputCost().multiply(bd("0.1")), hit.inputCost(), "10% of the input");
+        assertAmount(call.outputCost().multiply(bd("0.1")), hit.outputCost(), "10% of the output");
+        assertAmount(call.totalCost().multiply(bd("0.9")), hit.cacheSavings(), "the other 90% saved");
+    }
+
+    @Test
     void cache_savings_are_cache_read_tokens_times_input_minus_cached_rate() {
         Cost c = calculator.cost(PRICED, usage(500, 1_200, 300, 100));
         assertAmount(at(1_200, "2.70"), c.cacheSavings(), "1200 × (3.00 - 0.30) per 1M");
