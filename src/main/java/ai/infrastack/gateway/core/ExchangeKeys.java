@@ -37,4 +37,6 @@ public final class ExchangeKeys {
     public static final String STATUS = "gatewayStatus";
     /** The GatewayException the client was answered with, for analytics. */
     public static final String ERROR = "gatewayError";
+    /** The rate limiter's hold on a request's token estimate, replaced by its real usage after the answer (limits.TokenReservation). */
+    public static final String RATE_LIMIT_RESERVATION = "gatewayRateLimitReservation";
 }

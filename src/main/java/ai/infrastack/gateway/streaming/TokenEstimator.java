@@ -13,7 +13,12 @@ import com.knuddels.jtokkit.api.EncodingType;
 public final class TokenEstimator {
     /** Per-message overhead of the chat format (role and separators), as OpenAI documents it. */
     private static final int PER_MESSAGE = 3;
-    private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+    private final Encoding encoding = Shared.ENCODING;
+
+    /** One copy of the tokenizer's tables per process (tens of MB), loaded on first use, for every estimator. */
+    private static final class Shared {
+        static final Encoding ENCODING = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+    }
 
     public Usage estimate(JsonNode messages, CharSequence completion) {
         long prompt = 3;
