@@ -24,8 +24,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * comes later (batch items, Kafka or RabbitMQ messages, the Responses API) — passes the chat
  * route's authentication, rate-limit and budget steps. Read from the route definitions of the
  * running gateway, so a route added later is checked without editing this test: chat work is
- * what the chat route does after its checks (the model resolver, the provider routes, the upstream
- * call, cost, rendering), and no route may reach any of it except through {@code direct:chat}.
+ * what the chat route does from its provider call on (the provider routes, the upstream call, the
+ * stream relay, cost, rendering), and no route may reach any of it except through {@code direct:chat}.
  * (A Java bean sending to a provider with a ProducerTemplate is invisible here; none does.)
  */
 class ChokePointTest {
@@ -73,7 +73,7 @@ class ChokePointTest {
         assertTrue(charge > steps.indexOf("streamRelay") && charge > steps.indexOf("costCalculator"),
                 "real token usage is charged after the answer (a stream's at its end): " + steps);
         assertTrue(graph.reach(chat.mainPath().subList(0, limit), null).stream().noneMatch(chatWork()::contains),
-                "nothing before the rate limiter does chat work: " + steps);
+                "nothing before the rate limiter calls a provider: " + steps);
     }
 
     @Test
@@ -133,16 +133,11 @@ class ChokePointTest {
         return g.reach(afterChecks(g), null);
     }
 
+    /** The chat route from its provider call on: the upstream call and what it answers with. */
     private static List<Step> afterChecks(RouteGraph g) {
         List<Step> steps = g.route("chat").mainPath();
-        int last = 0;
-        for (int i = 0; i < steps.size(); i++) {
-            String t = steps.get(i).target();
-            if (t.equals(RATE_LIMIT) || t.toLowerCase().contains("budget")) {
-                last = i;
-            }
-        }
-        List<Step> after = new ArrayList<>(steps.subList(last + 1, steps.size()));
+        int call = firstIndex(steps.stream().map(Step::target).toList(), "direct:provider-");
+        List<Step> after = new ArrayList<>(steps.subList(call, steps.size()));
         after.removeIf(s -> s.target().equals(ANALYTICS));
         return after;
     }
