@@ -1,5 +1,8 @@
 package ai.infrastack.gateway.limits;
 
+import ai.infrastack.gateway.core.ResponseHeaders;
+import org.apache.camel.Exchange;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SortedMap;
@@ -28,6 +31,11 @@ public record LimitReport(HourlyLimits limits, WindowCounts counts, WindowGeomet
         h.put("X-RateLimit-Remaining-Tokens", Long.toString(remainingTokens()));
         h.put("X-RateLimit-Reset-Tokens", Long.toString(seconds(resetAt(counts.tokens()))));
         return h;
+    }
+
+    /** Puts the headers on whatever answer the request gets (replacing earlier ones). */
+    public void addTo(Exchange exchange) {
+        headers().forEach((name, value) -> ResponseHeaders.add(exchange, name, value));
     }
 
     /** Whole seconds until one more request with this many tokens fits (at least 1). */

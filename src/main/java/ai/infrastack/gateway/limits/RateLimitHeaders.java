@@ -2,7 +2,6 @@ package ai.infrastack.gateway.limits;
 
 import ai.infrastack.gateway.auth.Caller;
 import ai.infrastack.gateway.core.ExchangeKeys;
-import ai.infrastack.gateway.core.ResponseHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.slf4j.Logger;
@@ -42,8 +41,7 @@ public final class RateLimitHeaders implements Processor {
         tiers.of(caller).ifPresent(limits -> {
             try {
                 long now = clock.millis();
-                new LimitReport(limits, store.peek(caller.keyId(), now), geometry, now).headers()
-                        .forEach((name, value) -> ResponseHeaders.add(exchange, name, value));
+                new LimitReport(limits, store.peek(caller.keyId(), now), geometry, now).addTo(exchange);
             } catch (RuntimeException e) {
                 LOG.debug("Rate-limit headers left off an error answer: {}", e.toString());
             }

@@ -4,7 +4,6 @@ import ai.infrastack.gateway.auth.Caller;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.GatewayException;
-import ai.infrastack.gateway.core.ResponseHeaders;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -48,7 +47,7 @@ public final class RateLimiter implements Processor {
         long now = clock.millis();
         Admission admission = store.admit(caller.keyId(), limits, tokens, now);
         LimitReport report = new LimitReport(limits, admission.counts(), geometry, now);
-        report.headers().forEach((name, value) -> ResponseHeaders.add(exchange, name, value));
+        report.addTo(exchange);
         if (!admission.admitted()) {
             throw refusal(limits, report, tokens);
         }

@@ -2,7 +2,6 @@ package ai.infrastack.gateway.limits;
 
 import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.core.ExchangeKeys;
-import ai.infrastack.gateway.core.ResponseHeaders;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 
@@ -35,8 +34,7 @@ public final class TokenCharger implements Processor {
         long now = clock.millis();
         WindowCounts counts = store.settle(reservation.key(), reservation.bucket(), reservation.tokens(), used, now);
         if (completion != null && !completion.streamed()) {
-            new LimitReport(reservation.limits(), counts, geometry, now).headers()
-                    .forEach((name, value) -> ResponseHeaders.add(exchange, name, value));
+            new LimitReport(reservation.limits(), counts, geometry, now).addTo(exchange);
         }
     }
 }
