@@ -1,9 +1,10 @@
 -- One atomic step on one key's rolling window (see limits.RedisWindowStore): KEYS[1] is the hash
 -- of request counts, KEYS[2] of token counts, each field a bucket number. Buckets older than the
 -- window are deleted first; the answer is {admitted, request buckets, token buckets} after the step.
--- ARGV: mode (admit | settle | peek), now bucket, oldest counted bucket, ttl seconds, then
+-- ARGV: mode (admit | settle | peek | merge), now bucket, oldest counted bucket, ttl seconds, then
 --   admit:  request limit, token limit, tokens to reserve
 --   settle: reserved bucket, reserved tokens, actual tokens
+--   merge:  n, then n (bucket, requests) pairs, then (bucket, tokens) pairs: usage counted elsewhere, added
 local mode = ARGV[1]
 local now = tonumber(ARGV[2])
 local oldest = tonumber(ARGV[3])
@@ -49,6 +50,16 @@ elseif mode == 'settle' then
   if actual > 0 then
     redis.call('HINCRBY', KEYS[2], now, actual)
     redis.call('EXPIRE', KEYS[2], ttl)
+  end
+elseif mode == 'merge' then
+  local n = tonumber(ARGV[5])
+  for i = 6, #ARGV - 1, 2 do
+    local key = KEYS[2]
+    if i < 6 + 2 * n then key = KEYS[1] end
+    if tonumber(ARGV[i]) >= oldest and tonumber(ARGV[i + 1]) > 0 then
+      redis.call('HINCRBY', key, ARGV[i], ARGV[i + 1])
+      redis.call('EXPIRE', key, ttl)
+    end
   end
 end
 

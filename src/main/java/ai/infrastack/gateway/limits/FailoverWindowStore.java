@@ -4,6 +4,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.exceptions.JedisException;
 
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -12,27 +15,30 @@ import java.util.function.Supplier;
  * each instance still enforces the limit on its own (so N instances allow at most N times it
  * until Redis is back). The switch is logged once each way and shown by health. While Redis is
  * down, one call a second tries it again; the others go straight to the local counters and do not
- * wait for a connection timeout.
+ * wait for a connection timeout. When Redis answers again, what this instance counted meanwhile is
+ * added to it.
  */
 public final class FailoverWindowStore implements WindowStore {
     private static final Logger LOG = LoggerFactory.getLogger(FailoverWindowStore.class);
     private static final long PROBE_INTERVAL_NANOS = 1_000_000_000L;
 
-    private final WindowStore shared;
-    private final WindowStore local;
+    private final RedisWindowStore shared;
+    private final LocalWindowStore local;
     private final String where;
-    private volatile boolean sharedDown;
+    private final Clock clock;
+    private final AtomicBoolean sharedDown = new AtomicBoolean();
     private volatile long nextProbeNanos = System.nanoTime();
 
-    public FailoverWindowStore(WindowStore shared, WindowStore local, String where) {
+    public FailoverWindowStore(RedisWindowStore shared, LocalWindowStore local, String where, Clock clock) {
         this.shared = shared;
         this.local = local;
         this.where = where;
+        this.clock = clock;
     }
 
     /** True while counting falls back on this instance's counters. */
     public boolean sharedDown() {
-        return sharedDown;
+        return sharedDown.get();
     }
 
     @Override
@@ -52,7 +58,7 @@ public final class FailoverWindowStore implements WindowStore {
     }
 
     private <T> T either(Supplier<T> onShared, Supplier<T> onLocal) {
-        if (sharedDown) {
+        if (sharedDown.get()) {
             long now = System.nanoTime();
             long probeAt = nextProbeNanos;
             if (now - probeAt < 0) {
@@ -62,19 +68,34 @@ public final class FailoverWindowStore implements WindowStore {
         }
         try {
             T answer = onShared.get();
-            if (sharedDown) {
-                sharedDown = false;
-                LOG.info("Rate limits: Redis at {} reachable again; counting is shared across instances again", where);
+            if (sharedDown.compareAndSet(true, false)) {
+                int keys = mergeLocalUsage();
+                LOG.info("Rate limits: Redis at {} reachable again; counting is shared across instances again"
+                        + " (usage of {} key(s) counted here meanwhile added to it)", where, keys);
             }
             return answer;
         } catch (JedisException e) {
-            if (!sharedDown) {
-                sharedDown = true;
+            if (sharedDown.compareAndSet(false, true)) {
                 nextProbeNanos = System.nanoTime() + PROBE_INTERVAL_NANOS;
                 LOG.warn("Rate limits: Redis at {} unreachable ({}); counting on this instance only until it is back",
                         where, e.getMessage());
             }
             return onLocal.get();
         }
+    }
+
+    /**
+     * What this instance counted while Redis was unreachable goes into Redis, so the window there
+     * holds it too (a request counted locally at the very moment of the switch may be missed).
+     */
+    private int mergeLocalUsage() {
+        Map<String, WindowCounts> counted = local.drain();
+        long now = clock.millis();
+        try {
+            counted.forEach((key, counts) -> shared.merge(key, counts, now));
+        } catch (JedisException e) {
+            LOG.warn("Rate limits: usage counted during the Redis outage could not be added to it ({})", e.getMessage());
+        }
+        return counted.size();
     }
 }

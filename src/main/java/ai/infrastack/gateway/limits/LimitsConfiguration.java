@@ -29,14 +29,14 @@ public final class LimitsConfiguration implements CamelConfiguration {
         LocalWindowStore local = new LocalWindowStore(geometry);
         WindowStore store = local;
         RedisStatus.Source status = () -> RedisStatus.NOT_CONFIGURED;
+        Clock clock = Clock.systemUTC();
         if (redis.client().isPresent()) {
             FailoverWindowStore failover = new FailoverWindowStore(
                     new RedisWindowStore(redis.client().get(), settings.require("gateway.limits.redis-prefix"), geometry),
-                    local, redis.describe());
+                    local, redis.describe(), clock);
             store = failover;
             status = () -> new RedisStatus(true, !failover.sharedDown());
         }
-        Clock clock = Clock.systemUTC();
         Registry r = context.getRegistry();
         r.bind("rateLimiter", new RateLimiter(tiers, store, geometry, new TokenDemand(new TokenEstimator()), clock));
         r.bind("tokenCharger", new TokenCharger(store, geometry, clock));

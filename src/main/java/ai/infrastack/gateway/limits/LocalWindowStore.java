@@ -4,6 +4,8 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -67,6 +69,20 @@ public final class LocalWindowStore implements WindowStore {
             }
             return b.snapshot();
         }
+    }
+
+    /** Takes every key's usage out of this store: what it counted, for another store to count. */
+    public Map<String, WindowCounts> drain() {
+        Map<String, WindowCounts> out = new HashMap<>();
+        for (String key : keys.asMap().keySet()) {
+            Buckets b = keys.asMap().remove(key);
+            if (b != null) {
+                synchronized (b) {
+                    out.put(key, b.snapshot());
+                }
+            }
+        }
+        return out;
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.SortedMap;
@@ -52,12 +53,30 @@ public final class RedisWindowStore implements WindowStore {
         return counts(run(key, geometry.bucketAt(nowMillis), "peek", 0, 0, 0));
     }
 
+    /** Adds usage counted elsewhere (by an instance while Redis was unreachable) to the key's window. */
+    public WindowCounts merge(String key, WindowCounts counted, long nowMillis) {
+        long now = geometry.bucketAt(nowMillis);
+        List<String> args = new ArrayList<>(common("merge", now));
+        args.add(Integer.toString(counted.requests().size()));
+        counted.requests().forEach((bucket, n) -> { args.add(bucket.toString()); args.add(n.toString()); });
+        counted.tokens().forEach((bucket, n) -> { args.add(bucket.toString()); args.add(n.toString()); });
+        return counts(eval(key, args));
+    }
+
     private List<?> run(String key, long now, String mode, long a, long b, long c) {
+        List<String> args = new ArrayList<>(common(mode, now));
+        args.addAll(List.of(Long.toString(a), Long.toString(b), Long.toString(c)));
+        return eval(key, args);
+    }
+
+    private List<String> common(String mode, long now) {
+        return List.of(mode, Long.toString(now), Long.toString(geometry.oldestCounted(now)), Long.toString(geometry.ttlSeconds()));
+    }
+
+    private List<?> eval(String key, List<String> args) {
         // A hash tag keeps a key's two hashes in one slot, as a Redis Cluster needs for one script.
         String base = prefix + "{" + key + "}";
         List<String> keys = List.of(base + ":r", base + ":t");
-        List<String> args = List.of(mode, Long.toString(now), Long.toString(geometry.oldestCounted(now)),
-                Long.toString(geometry.ttlSeconds()), Long.toString(a), Long.toString(b), Long.toString(c));
         try {
             return (List<?>) redis.evalsha(sha, keys, args);
         } catch (JedisNoScriptException notLoaded) {

@@ -27,13 +27,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Two gateway instances sharing one Redis enforce one limit; with that Redis stopped they keep
  * serving on their own counters, say so in health and in the log (once), and count together again
- * once it is back. The Redis is this test's own ({@code redis-server} on a free port, nothing kept
+ * once it is back, with what each counted meanwhile added to it. The Redis is this test's own ({@code redis-server} on a free port, nothing kept
  * on disk), so stopping it touches nobody else's.
  */
 class SharedRateLimitsTest {
     private static final String FREE_KEY = "sk-shared-free-key-0001";
     private static final String OUTAGE_KEY = "sk-shared-outage-key-0002";
     private static final String AFTER_KEY = "sk-shared-after-key-0003";
+    private static final String DURING_KEY = "sk-shared-during-key-0004";
 
     private int port;
     private Process redis;
@@ -45,7 +46,7 @@ class SharedRateLimitsTest {
         port = freePort();
         redis = startRedis(port);
         Path keys = keysFile("key: " + FREE_KEY + ", tier: free", "key: " + OUTAGE_KEY + ", tier: free",
-                "key: " + AFTER_KEY + ", tier: free");
+                "key: " + AFTER_KEY + ", tier: free", "key: " + DURING_KEY + ", tier: free");
         Map<String, String> settings = Map.of("gateway.redis.url", "redis://127.0.0.1:" + port,
                 "gateway.limits.redis-prefix", "test:" + UUID.randomUUID() + ":",
                 "gateway.auth.keys-file", keys.toString());
@@ -95,6 +96,9 @@ class SharedRateLimitsTest {
                 assertEquals(200, r.statusCode(), "served while Redis is down: " + r.body());
                 assertTrue(r.headers().firstValue("X-RateLimit-Remaining-Requests").isPresent(), "on local counters");
             }
+            for (int i = 1; i <= 5; i++) {
+                assertEquals(200, chat(i <= 3 ? a : b, DURING_KEY, false).statusCode());
+            }
             JsonNode health = health(a);
             assertEquals("degraded", health.path("status").asText());
             assertEquals("down", health.path("redis").path("status").asText());
@@ -112,6 +116,8 @@ class SharedRateLimitsTest {
         HttpResponse<String> second = chat(b, AFTER_KEY, false);
         assertEquals("99", header(first, "X-RateLimit-Remaining-Requests"));
         assertEquals("98", header(second, "X-RateLimit-Remaining-Requests"), "counted together again");
+        assertEquals("94", header(chat(b, DURING_KEY, false), "X-RateLimit-Remaining-Requests"),
+                "what both instances counted during the outage (3 + 2) was added to Redis when it came back");
         assertEquals("up", health(b).path("redis").path("status").asText());
     }
 

@@ -122,4 +122,24 @@ class WindowStoreTest {
         assertEquals(100, admitted);
         assertEquals(100, store.peek("k", T0).requestsUsed());
     }
+
+    @org.junit.jupiter.api.Test
+    void usage_counted_locally_during_an_outage_is_added_to_redis_when_it_is_back() {
+        RedisWindowStore shared = (RedisWindowStore) store(Kind.REDIS);
+        LocalWindowStore local = new LocalWindowStore(MINUTES);
+        HourlyLimits limits = new HourlyLimits(10, 1000);
+        assertTrue(shared.admit("k", limits, 100, T0).admitted());
+        local.admit("k", limits, 50, T0 + MINUTE);
+        local.admit("k", limits, 50, T0 + 2 * MINUTE);
+        local.admit("other", limits, 7, T0 + 2 * MINUTE);
+        java.util.Map<String, WindowCounts> drained = local.drain();
+        assertEquals(java.util.Set.of("k", "other"), drained.keySet());
+        assertEquals(0, local.peek("k", T0 + 2 * MINUTE).requestsUsed(), "drained: counted once, in Redis");
+        drained.forEach((key, counts) -> shared.merge(key, counts, T0 + 3 * MINUTE));
+        WindowCounts merged = shared.peek("k", T0 + 3 * MINUTE);
+        assertEquals(3, merged.requestsUsed());
+        assertEquals(200, merged.tokensUsed());
+        assertEquals(7, shared.peek("other", T0 + 3 * MINUTE).tokensUsed());
+        assertEquals(2, shared.peek("k", T0 + 61 * MINUTE).requestsUsed(), "merged usage keeps the minute it happened in");
+    }
 }
