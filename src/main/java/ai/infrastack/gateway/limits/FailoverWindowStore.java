@@ -41,6 +41,12 @@ public final class FailoverWindowStore implements WindowStore {
         return sharedDown.get();
     }
 
+    /** Finds out now whether Redis answers (at start-up), so health does not report it up before the first request. */
+    public void probe() {
+        long now = clock.millis();
+        either(() -> shared.peek("probe", now), () -> null);
+    }
+
     @Override
     public Admission admit(String key, HourlyLimits limits, long tokens, long nowMillis) {
         return either(() -> shared.admit(key, limits, tokens, nowMillis), () -> local.admit(key, limits, tokens, nowMillis));

@@ -34,6 +34,7 @@ public final class LimitsConfiguration implements CamelConfiguration {
             FailoverWindowStore failover = new FailoverWindowStore(
                     new RedisWindowStore(redis.client().get(), settings.require("gateway.limits.redis-prefix"), geometry),
                     local, redis.describe(), clock);
+            failover.probe();
             store = failover;
             status = () -> new RedisStatus(true, !failover.sharedDown());
         }
