@@ -8,6 +8,7 @@ import ai.infrastack.gateway.catalog.CatalogConfiguration;
 import ai.infrastack.gateway.core.CoreConfiguration;
 import ai.infrastack.gateway.cost.CostConfiguration;
 import ai.infrastack.gateway.health.HealthConfiguration;
+import ai.infrastack.gateway.limits.LimitsConfiguration;
 import ai.infrastack.gateway.metrics.MetricsConfiguration;
 import ai.infrastack.gateway.provider.ProviderConfiguration;
 import ai.infrastack.gateway.reload.ReloadConfiguration;
@@ -48,6 +49,7 @@ public final class GatewayApplication {
                 new ProviderConfiguration(),
                 new AuthConfiguration(),
                 new ValidationConfiguration(),
+                new LimitsConfiguration(),
                 new RoutingConfiguration(),
                 new CacheConfiguration(),
                 new CostConfiguration(),

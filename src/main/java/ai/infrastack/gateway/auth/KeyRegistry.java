@@ -33,7 +33,7 @@ import java.util.Optional;
  * with {@link MessageDigest#isEqual}, so no comparison depends on how much of a secret matched.
  *
  * <p>Keys file format (YAML): {@code keys: [{key: "...", tier: pro, user_id: u1, project_id: p1,
- * allowed_models: [gpt-4o-mini]}]};
+ * allowed_models: [gpt-4o-mini], limits: {requests_per_hour: 500, tokens_per_hour: 100000}}]};
  * {@code key_sha256: <hex>} may stand instead of {@code key} so the file need not hold secrets.
  */
 public final class KeyRegistry {
@@ -88,7 +88,9 @@ public final class KeyRegistry {
                     Set<String> allowed = new HashSet<>();
                     k.path("allowed_models").forEach(m -> allowed.add(m.asText().toLowerCase(Locale.ROOT)));
                     keys.put(hash, new Caller(hash.substring(0, 12), k.path("tier").asText("free"),
-                            textOrNull(k, "user_id"), textOrNull(k, "project_id"), false, Set.copyOf(allowed)));
+                            textOrNull(k, "user_id"), textOrNull(k, "project_id"), false, Set.copyOf(allowed),
+                            new Caller.CustomLimits(longOrNull(k.path("limits"), "requests_per_hour"),
+                                    longOrNull(k.path("limits"), "tokens_per_hour"))));
                 }
                 LOG.info("Loaded {} API key(s) from {}", keys.size(), keysFile);
             } catch (IOException e) {
@@ -164,6 +166,10 @@ public final class KeyRegistry {
         }
         throw GatewayException.of(ErrorType.SERVER, "API keys cannot be checked right now; try again shortly")
                 .status(503).code("key_store_unavailable").build();
+    }
+
+    private static Long longOrNull(JsonNode node, String field) {
+        return node.hasNonNull(field) ? node.get(field).asLong() : null;
     }
 
     private static String textOrNull(JsonNode node, String field) {

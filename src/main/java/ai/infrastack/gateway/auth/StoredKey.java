@@ -23,6 +23,7 @@ public record StoredKey(
     }
 
     public Caller caller() {
-        return new Caller(id, tier, userId, projectId, false, allowedModels);
+        return new Caller(id, tier, userId, projectId, false, allowedModels,
+                new Caller.CustomLimits(requestsPerHour, tokensPerHour));
     }
 }

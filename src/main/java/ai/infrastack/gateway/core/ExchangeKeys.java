@@ -44,4 +44,6 @@ public final class ExchangeKeys {
      * assembles it into the Completion's choices, as a unary answer has them (the response cache stores it).
      */
     public static final String KEEP_STREAMED_ANSWER = "gatewayKeepStreamedAnswer";
+    /** The rate limiter's hold on a request's token estimate, replaced by its real usage after the answer (limits.TokenReservation). */
+    public static final String RATE_LIMIT_RESERVATION = "gatewayRateLimitReservation";
 }

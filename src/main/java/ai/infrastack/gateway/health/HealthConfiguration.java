@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 
+import java.util.function.Supplier;
+
 import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
 
 /** Binds what the gateway has seen of each provider, and the health endpoint's step. */
@@ -20,6 +22,12 @@ public final class HealthConfiguration implements CamelConfiguration {
         context.getRegistry().bind("healthReporter", new HealthReporter(mandatoryLookup(context, "modelCatalog", ModelCatalog.class),
                 health, mandatoryLookup(context, Json.BEAN, ObjectMapper.class), Settings.of(context).require("gateway.version"),
                 mandatoryLookup(context, "providerTargets", ProviderTargets.class).sandboxMode(),
-                mandatoryLookup(context, "requestLogStatus", StorageStatus.Source.class)::storageStatus));
+                mandatoryLookup(context, "requestLogStatus", StorageStatus.Source.class)::storageStatus,
+                redisStatus(context)));
+    }
+
+    private static Supplier<RedisStatus> redisStatus(CamelContext context) {
+        RedisStatus.Source source = context.getRegistry().lookupByNameAndType("redisStatus", RedisStatus.Source.class);
+        return source == null ? () -> RedisStatus.NOT_CONFIGURED : source::redisStatus;
     }
 }

@@ -14,7 +14,8 @@ import java.util.function.Supplier;
 
 /**
  * {@code GET /api/v1/health}: status, version, uptime, one entry per provider of the catalog, the
- * database and the request log's backlog. It is served on the event loop, so it reads only what
+ * database, Redis (and whether rate limits are counted there or on this instance) and the request
+ * log's backlog. It is served on the event loop, so it reads only what
  * others keep up to date and never waits for the database. In sandbox mode it says so, because
  * answers then come from the simulator, not from vendors.
  */
@@ -25,11 +26,13 @@ public final class HealthReporter implements Processor {
     private final String version;
     private final boolean sandbox;
     private final Supplier<StorageStatus> storage;
+    private final Supplier<RedisStatus> redis;
     private final long startedNanos = System.nanoTime();
 
     public HealthReporter(ModelCatalog catalog, ProviderHealth health, ObjectMapper mapper, String version, boolean sandbox,
-                          Supplier<StorageStatus> storage) {
+                          Supplier<StorageStatus> storage, Supplier<RedisStatus> redis) {
         this.storage = storage;
+        this.redis = redis;
         this.catalog = catalog;
         this.health = health;
         this.mapper = mapper;
@@ -45,7 +48,8 @@ public final class HealthReporter implements Processor {
         }
         Map<String, Object[]> snapshot = health.snapshot(providers);
         StorageStatus store = storage.get();
-        boolean degraded = !store.databaseUp() || snapshot.values().stream().anyMatch(s -> "degraded".equals(s[0]));
+        RedisStatus shared = redis.get();
+        boolean degraded = !store.databaseUp() || shared.configured() && !shared.reachable() || snapshot.values().stream().anyMatch(s -> "degraded".equals(s[0]));
         ObjectNode root = mapper.createObjectNode();
         root.put("status", degraded ? "degraded" : "healthy");
         root.put("version", version);
@@ -67,6 +71,10 @@ public final class HealthReporter implements Processor {
         ObjectNode db = root.putObject("database");
         db.put("status", store.databaseUp() ? "up" : "down");
         db.put("engine", store.engine());
+        // Rate limits keep serving on this instance's counters while Redis is down: not an outage, but not one limit either.
+        ObjectNode r = root.putObject("redis");
+        r.put("status", !shared.configured() ? "not_configured" : shared.reachable() ? "up" : "down");
+        r.put("rate_limits", shared.configured() && shared.reachable() ? "shared" : "local");
         ObjectNode log = root.putObject("request_log");
         log.put("buffered", store.buffered());
         log.put("spilled", store.spilled());

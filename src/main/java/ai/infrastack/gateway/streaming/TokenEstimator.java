@@ -7,26 +7,34 @@ import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Counts tokens with a real BPE tokenizer (o200k_base) when an upstream streams without reporting
- * usage. The count is an estimate for non-OpenAI models, so the usage says {@code estimated: true}.
- * Its vocabulary takes a second of CPU to load, so it loads on a thread of its own from the moment
- * the gateway starts, off the start-up's critical path; the rare stream that needs it sooner waits.
+ * usage, and a request's prompt before it is sent (rate limits). The count is an estimate for
+ * non-OpenAI models, so the usage says {@code estimated: true}.
  */
 public final class TokenEstimator {
     /** Per-message overhead of the chat format (role and separators), as OpenAI documents it. */
     private static final int PER_MESSAGE = 3;
-    private final CompletableFuture<Encoding> encoding = new CompletableFuture<>();
+    /**
+     * One copy of the tokenizer's tables per process (tens of MB) for every estimator. Loading them takes
+     * about a second of CPU, so it starts on a thread of its own when the first estimator is made (at
+     * start-up), off the start's critical path; a request that needs them sooner waits.
+     */
+    private static final CompletableFuture<Encoding> VOCABULARY = new CompletableFuture<>();
+    private static final AtomicBoolean LOADING = new AtomicBoolean();
 
     public TokenEstimator() {
-        Thread.ofPlatform().name("token-vocabulary-loader").daemon().start(() -> {
-            try {
-                encoding.complete(Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE));
-            } catch (RuntimeException | Error e) {
-                encoding.completeExceptionally(e);
-            }
-        });
+        if (LOADING.compareAndSet(false, true)) {
+            Thread.ofPlatform().name("token-vocabulary-loader").daemon().start(() -> {
+                try {
+                    VOCABULARY.complete(Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE));
+                } catch (RuntimeException | Error e) {
+                    VOCABULARY.completeExceptionally(e);
+                }
+            });
+        }
     }
 
     public Usage estimate(JsonNode messages, CharSequence completion) {
@@ -49,6 +57,6 @@ public final class TokenEstimator {
     }
 
     private long count(String text) {
-        return text.isEmpty() ? 0 : encoding.join().countTokensOrdinary(text);
+        return text.isEmpty() ? 0 : VOCABULARY.join().countTokensOrdinary(text);
     }
 }
