@@ -37,4 +37,10 @@ public final class ExchangeKeys {
     public static final String STATUS = "gatewayStatus";
     /** The GatewayException the client was answered with, for analytics. */
     public static final String ERROR = "gatewayError";
+    /**
+     * The key id a gateway-internal submission (a batch item) runs under (String). Only code sets exchange
+     * properties: platform-http maps an HTTP request's headers and query parameters to message headers, and
+     * the authenticator ignores this property on an HTTP message anyway, so no client can claim a key by id.
+     */
+    public static final String SUBMITTED_BY_KEY_ID = "gatewaySubmittedByKeyId";
 }

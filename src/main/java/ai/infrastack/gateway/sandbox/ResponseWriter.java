@@ -22,6 +22,15 @@ final class ResponseWriter {
     }
 
     void write(HttpServerRequest request, SandboxResponse response) {
+        if (!response.isStream() && response.holdName() != null) {
+            // a unary answer held whole: the caller waits with its call in flight until the test releases it
+            holds.park(response.holdName(), () -> delayThenSend(request, response));
+            return;
+        }
+        delayThenSend(request, response);
+    }
+
+    private void delayThenSend(HttpServerRequest request, SandboxResponse response) {
         if (response.delayMs() > 0) {
             vertx.setTimer(response.delayMs(), timer -> send(request, response));
         } else {

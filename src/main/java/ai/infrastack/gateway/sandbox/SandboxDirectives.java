@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
  *       n events, {@code error_after=<n>} send the vendor's in-stream error event after n events,
  *       {@code hold=<name>} with {@code hold_after=<n>} park the stream after n events until the test calls
  *       {@link SandboxUpstreams#release(String)} with that name</li>
+ *   <li>unary answers: {@code hold=<name>} (no {@code hold_after}) parks the whole answer before its first byte
+ *       until released</li>
  * </ul>
  */
 public final class SandboxDirectives {

@@ -49,6 +49,7 @@ public final class SandboxUpstreams implements AutoCloseable {
     private final List<VendorSimulator> simulators;
     private final RequestRecorder recorder = new RequestRecorder(RECORDED_LIMIT);
     private final StreamHolds holds;
+    private final CallStats calls = new CallStats();
     private final ResponseWriter writer;
     private volatile long defaultLatencyMs;
     private volatile boolean closed;
@@ -186,6 +187,18 @@ public final class SandboxUpstreams implements AutoCloseable {
     }
 
     private void onRequest(HttpServerRequest request) {
+        calls.started();
+        java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
+        request.response().endHandler(v -> {
+            if (counted.compareAndSet(false, true)) {
+                calls.ended(true);
+            }
+        });
+        request.response().closeHandler(v -> {
+            if (counted.compareAndSet(false, true)) {
+                calls.ended(false);
+            }
+        });
         request.body().onSuccess(buffer -> {
             VendorSimulator simulator = simulatorFor(request.path());
             RecordedRequest recorded = record(request, simulator, buffer.toString(StandardCharsets.UTF_8));
@@ -202,16 +215,34 @@ public final class SandboxUpstreams implements AutoCloseable {
         });
     }
 
+    /** Calls received, answered, in flight now and at most at once. */
+    public CallStats calls() {
+        return calls;
+    }
+
+    /** Responses parked under {@code name} now, waiting for {@link #release(String)}. */
+    public int held(String name) {
+        return holds.parked(name);
+    }
+
     /** Releases every stream parked under {@code name} ({@code [sandbox:hold=<name>]}), and any that reaches it later. */
     public void release(String name) {
         holds.release(name);
     }
 
-    /** The hold directives apply to every vendor's stream alike, so they are read here rather than by each simulator. */
+    /**
+     * The hold directives apply to every vendor alike, so they are read here rather than by each simulator: a
+     * stream parks after {@code hold_after} events, a unary answer (no {@code hold_after}) before its first byte.
+     */
     private static void hold(SandboxResponse response, String body) {
         SandboxDirectives directives = SandboxDirectives.parse(body);
-        if (response.isStream() && directives.holdName() != null && directives.holdAfter() >= 0) {
+        if (directives.holdName() == null) {
+            return;
+        }
+        if (response.isStream() && directives.holdAfter() >= 0) {
             response.hold(directives.holdName(), directives.holdAfter());
+        } else if (!response.isStream()) {
+            response.hold(directives.holdName(), 0);
         }
     }
 
