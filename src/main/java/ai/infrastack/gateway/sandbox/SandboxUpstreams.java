@@ -50,6 +50,7 @@ public final class SandboxUpstreams implements AutoCloseable {
     private final RequestRecorder recorder = new RequestRecorder(RECORDED_LIMIT);
     private final StreamHolds holds;
     private final CallStats calls = new CallStats();
+    private final Map<String, Integer> statusSeen = new java.util.concurrent.ConcurrentHashMap<>();
     private final ResponseWriter writer;
     private volatile long defaultLatencyMs;
     private volatile boolean closed;
@@ -201,7 +202,7 @@ public final class SandboxUpstreams implements AutoCloseable {
         });
         request.body().onSuccess(buffer -> {
             VendorSimulator simulator = simulatorFor(request.path());
-            RecordedRequest recorded = record(request, simulator, buffer.toString(StandardCharsets.UTF_8));
+            RecordedRequest recorded = statusExpired(record(request, simulator, buffer.toString(StandardCharsets.UTF_8)));
             SandboxResponse response;
             try {
                 response = simulator == null ? unknownVendor(recorded) : simulator.handle(recorded, defaultLatencyMs);
@@ -244,6 +245,16 @@ public final class SandboxUpstreams implements AutoCloseable {
         } else if (!response.isStream()) {
             response.hold(directives.holdName(), 0);
         }
+    }
+
+    /** With {@code status_times=n}, the request as the simulator should see it: without its status once n had it. */
+    private RecordedRequest statusExpired(RecordedRequest r) {
+        long times = SandboxDirectives.parse(r.body()).statusTimes();
+        if (times < 0 || statusSeen.merge(r.body(), 1, Integer::sum) <= times) {
+            return r;
+        }
+        return new RecordedRequest(r.format(), r.method(), r.path(), r.query(), r.headers(),
+                SandboxDirectives.withoutStatus(r.body()), r.receivedAt());
     }
 
     private VendorSimulator simulatorFor(String path) {
