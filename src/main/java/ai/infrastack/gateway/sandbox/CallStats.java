@@ -21,11 +21,14 @@ public final class CallStats {
         peak.accumulateAndGet(now, Math::max);
     }
 
-    void ended(boolean wasAnswered) {
+    /** The whole answer reached the caller's connection. */
+    void answeredOne() {
+        answered.incrementAndGet();
+    }
+
+    /** The call is over, answered or not. */
+    void ended() {
         inFlight.decrementAndGet();
-        if (wasAnswered) {
-            answered.incrementAndGet();
-        }
     }
 
     public long received() {

@@ -15,10 +15,12 @@ final class ResponseWriter {
 
     private final Vertx vertx;
     private final StreamHolds holds;
+    private final CallStats calls;
 
-    ResponseWriter(Vertx vertx, StreamHolds holds) {
+    ResponseWriter(Vertx vertx, StreamHolds holds, CallStats calls) {
         this.vertx = vertx;
         this.holds = holds;
+        this.calls = calls;
     }
 
     void write(HttpServerRequest request, SandboxResponse response) {
@@ -50,7 +52,7 @@ final class ResponseWriter {
         out.setStatusCode(response.status());
         response.headers().forEach(out::putHeader);
         if (!response.isStream()) {
-            out.end(response.body());
+            out.end(response.body()).onSuccess(v -> calls.answeredOne());
             return;
         }
         out.setChunked(true);
@@ -85,7 +87,7 @@ final class ResponseWriter {
             }
         }
         if (!out.closed()) {
-            out.end();
+            out.end().onSuccess(v -> calls.answeredOne());
         }
     }
 }

@@ -59,7 +59,7 @@ public final class SandboxUpstreams implements AutoCloseable {
         this.vertx = vertx;
         this.simulators = simulators;
         this.holds = new StreamHolds(vertx);
-        this.writer = new ResponseWriter(vertx, holds);
+        this.writer = new ResponseWriter(vertx, holds, calls);
         // HTTP/1.1 only: a dropped or cut connection then means exactly one failed request
         this.server = vertx.createHttpServer(new HttpServerOptions()
                 .setHost("127.0.0.1")
@@ -189,17 +189,8 @@ public final class SandboxUpstreams implements AutoCloseable {
 
     private void onRequest(HttpServerRequest request) {
         calls.started();
-        java.util.concurrent.atomic.AtomicBoolean counted = new java.util.concurrent.atomic.AtomicBoolean();
-        request.response().endHandler(v -> {
-            if (counted.compareAndSet(false, true)) {
-                calls.ended(true);
-            }
-        });
-        request.response().closeHandler(v -> {
-            if (counted.compareAndSet(false, true)) {
-                calls.ended(false);
-            }
-        });
+        // Vert.x disposes of a response once, whether it ended or its connection closed first.
+        request.response().endHandler(v -> calls.ended());
         request.body().onSuccess(buffer -> {
             VendorSimulator simulator = simulatorFor(request.path());
             RecordedRequest recorded = statusExpired(record(request, simulator, buffer.toString(StandardCharsets.UTF_8)));
