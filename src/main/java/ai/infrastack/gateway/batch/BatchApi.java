@@ -5,7 +5,9 @@ import ai.infrastack.gateway.core.Cost;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.GatewayException;
+import ai.infrastack.gateway.core.JsonAnswer;
 import ai.infrastack.gateway.core.ResponseHeaders;
+import ai.infrastack.gateway.core.StoreCall;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -44,12 +45,7 @@ public final class BatchApi {
 
     /** POST /api/v1/batches */
     public void submit(Exchange exchange) {
-        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, "", String.class);
-        if (contentType.startsWith("application/x-www-form-urlencoded") || contentType.startsWith("multipart/")) {
-            throw GatewayException.of(ErrorType.INVALID_REQUEST,
-                    "Send the request body as JSON with 'Content-Type: application/json' (got '" + contentType + "')")
-                    .status(415).code("unsupported_media_type").build();
-        }
+        JsonAnswer.requireJsonBody(exchange);
         NewBatch batch = submissions.parse(exchange.getMessage().getBody(byte[].class));
         Caller caller = caller(exchange);
         String id = newId();
@@ -160,12 +156,7 @@ public final class BatchApi {
     }
 
     private void respond(Exchange exchange, int status, ObjectNode body) {
-        ResponseHeaders.reset(exchange, status);
-        try {
-            exchange.getMessage().setBody(mapper.writeValueAsBytes(body));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot render a batch", e);
-        }
+        JsonAnswer.respond(exchange, mapper, status, body);
     }
 
     private static Caller caller(Exchange exchange) {
@@ -195,18 +186,7 @@ public final class BatchApi {
         return "batch_" + UUID.randomUUID().toString().replace("-", "");
     }
 
-    private interface Sql<T> {
-        T run() throws SQLException;
-    }
-
-    /** A database failure is a 503 the client can retry; its details go only to the log. */
-    private static <T> T database(Sql<T> call) {
-        try {
-            return call.run();
-        } catch (SQLException e) {
-            LOG.warn("Batch store failed: {}", e.toString());
-            throw GatewayException.of(ErrorType.SERVER, "The batch store is unavailable right now; try again shortly")
-                    .status(503).code("database_unavailable").build();
-        }
+    private static <T> T database(StoreCall<T> call) {
+        return StoreCall.answering("batch store", call);
     }
 }
