@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs the batches of every instance, from the database: a poller finds unfinished batches (new ones,
@@ -96,7 +97,8 @@ final class BatchRunner {
 
     private void heartbeat() {
         long every = Math.max(100, lease.toMillis() / 3);
-        while (!stopping || threads.size() > 2) {
+        // after stop, it keeps the leases of the items still finishing (every thread but itself)
+        while (!stopping || threads.size() > 1) {
             try {
                 store.renewLeases(owner, Instant.now().plus(lease));
             } catch (SQLException e) {
@@ -117,7 +119,7 @@ final class BatchRunner {
             return;
         }
         int workers = batch.get().maxConcurrent();
-        java.util.concurrent.atomic.AtomicInteger alive = new java.util.concurrent.atomic.AtomicInteger(workers);
+        AtomicInteger alive = new AtomicInteger(workers);
         for (int i = 0; i < workers; i++) {
             spawn("batch-" + batchId + "-" + i, () -> {
                 try {
