@@ -3,6 +3,7 @@ package ai.infrastack.gateway;
 import ai.infrastack.gateway.analytics.AnalyticsConfiguration;
 import ai.infrastack.gateway.api.ApiConfiguration;
 import ai.infrastack.gateway.auth.AuthConfiguration;
+import ai.infrastack.gateway.batch.BatchConfiguration;
 import ai.infrastack.gateway.cache.CacheConfiguration;
 import ai.infrastack.gateway.catalog.CatalogConfiguration;
 import ai.infrastack.gateway.core.CoreConfiguration;
@@ -56,6 +57,7 @@ public final class GatewayApplication {
                 new StreamingConfiguration(),
                 new ApiConfiguration(),
                 new AnalyticsConfiguration(),
+                new BatchConfiguration(),
                 new HealthConfiguration(),
                 new MetricsConfiguration(),
                 new ServerConfiguration())) {

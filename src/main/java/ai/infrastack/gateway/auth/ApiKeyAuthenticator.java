@@ -13,6 +13,11 @@ import org.apache.camel.component.platform.http.vertx.HttpMessage;
  * message headers, and a key in a URL ends up in proxy and access logs, so
  * {@code ?Authorization=Bearer …} must not authenticate. The header is removed from the message at
  * once so no later step (or log) can see the secret.
+ *
+ * <p>A gateway-internal submission (a batch item, which outlives the HTTP call that submitted it and so
+ * cannot carry the secret, stored only as a hash) names its key by id in the exchange property
+ * {@link ExchangeKeys#SUBMITTED_BY_KEY_ID}; the key is looked up again then, so a key revoked or expired
+ * since submission is refused. The property is honoured only on a message that did not come from HTTP.
  */
 public final class ApiKeyAuthenticator implements Processor {
     private final KeyRegistry keys;
@@ -23,6 +28,15 @@ public final class ApiKeyAuthenticator implements Processor {
 
     @Override
     public void process(Exchange exchange) {
+        String submittedBy = exchange.getProperty(ExchangeKeys.SUBMITTED_BY_KEY_ID, String.class);
+        exchange.removeProperty(ExchangeKeys.SUBMITTED_BY_KEY_ID);
+        if (submittedBy != null && !(exchange.getIn() instanceof HttpMessage)) {
+            exchange.getMessage().removeHeader("Authorization");
+            Caller caller = keys.findById(submittedBy).orElseThrow(() -> GatewayException.of(ErrorType.AUTHENTICATION,
+                    "The API key that submitted this request is revoked, expired or unknown").code("invalid_api_key").build());
+            exchange.setProperty(ExchangeKeys.CALLER, caller);
+            return;
+        }
         String header = exchange.getIn() instanceof HttpMessage http
                 ? http.getRequest().getHeader("Authorization")
                 : exchange.getMessage().getHeader("Authorization", String.class);

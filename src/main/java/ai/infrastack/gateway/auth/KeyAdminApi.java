@@ -3,9 +3,9 @@ package ai.infrastack.gateway.auth;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.GatewayException;
-import ai.infrastack.gateway.core.ResponseHeaders;
+import ai.infrastack.gateway.core.JsonAnswer;
+import ai.infrastack.gateway.core.StoreCall;
 import ai.infrastack.gateway.catalog.ModelCatalog;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,7 +13,6 @@ import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -43,13 +42,7 @@ public final class KeyAdminApi {
 
     /** POST /api/v1/keys: 201 with the key and, this once, its secret. */
     public void create(Exchange exchange) {
-        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, "", String.class);
-        if (contentType.startsWith("application/x-www-form-urlencoded") || contentType.startsWith("multipart/")) {
-            // The HTTP server has already decoded such a body as a form; the JSON cannot be recovered intact.
-            throw GatewayException.of(ErrorType.INVALID_REQUEST,
-                    "Send the request body as JSON with 'Content-Type: application/json' (got '" + contentType + "')")
-                    .status(415).code("unsupported_media_type").build();
-        }
+        JsonAnswer.requireJsonBody(exchange);
         ApiKeyStore.NewKey spec = requests.parse(exchange.getMessage().getBody(byte[].class), catalog, Instant.now());
         ApiKeyStore.IssuedKey issued = database(() -> store.create(spec));
         LOG.info("API key {} created (tier {})", issued.key().id(), issued.key().tier());
@@ -127,12 +120,7 @@ public final class KeyAdminApi {
     }
 
     private void respond(Exchange exchange, int status, ObjectNode body) {
-        ResponseHeaders.reset(exchange, status);
-        try {
-            exchange.getMessage().setBody(mapper.writeValueAsBytes(body));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot render an API key", e);
-        }
+        JsonAnswer.respond(exchange, mapper, status, body);
     }
 
     /** Instants as ISO-8601 UTC, the form create accepts for expires_at. */
@@ -153,18 +141,7 @@ public final class KeyAdminApi {
                 .param("id").code("key_not_found").build();
     }
 
-    private interface Sql<T> {
-        T run() throws SQLException;
-    }
-
-    /** Runs a store call; a database failure is a 503 the client can retry, its details go only to the log. */
-    private static <T> T database(Sql<T> call) {
-        try {
-            return call.run();
-        } catch (SQLException e) {
-            LOG.warn("API key store failed: {}", e.toString());
-            throw GatewayException.of(ErrorType.SERVER, "The key store is unavailable right now; try again shortly")
-                    .status(503).code("database_unavailable").build();
-        }
+    private static <T> T database(StoreCall<T> call) {
+        return StoreCall.answering("key store", call);
     }
 }

@@ -39,6 +39,8 @@ import java.util.Optional;
 public final class KeyRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(KeyRegistry.class);
 
+    private static final Caller MASTER = new Caller("master", "admin", null, null, true, Set.of());
+
     private final byte[] masterHash;
     private final Map<String, Caller> byHash;
     private final ApiKeyStore store;
@@ -106,7 +108,7 @@ public final class KeyRegistry {
     public Optional<Caller> find(String presentedKey) {
         byte[] hash = sha256(presentedKey);
         if (masterHash != null && MessageDigest.isEqual(masterHash, hash)) {
-            return Optional.of(new Caller("master", "admin", null, null, true, Set.of()));
+            return Optional.of(MASTER);
         }
         String hex = HexFormat.of().formatHex(hash);
         Caller fromFile = byHash.get(hex);
@@ -119,6 +121,33 @@ public final class KeyRegistry {
         }
         Instant now = Instant.now();
         return recent.get(hex, this::lookUp).filter(k -> k.usableAt(now)).map(StoredKey::caller);
+    }
+
+    /**
+     * The caller of a key named by its id, for work the gateway runs later on that key's behalf (batch
+     * items): the master key ("master"), a keys-file key (its hash prefix) or a database key, asked
+     * afresh so a revocation or expiry since submission is seen. Never for HTTP callers: they present
+     * the secret.
+     */
+    public Optional<Caller> findById(String keyId) {
+        if (MASTER.keyId().equals(keyId)) {
+            return masterHash == null ? Optional.empty() : Optional.of(MASTER);
+        }
+        for (Caller c : byHash.values()) {
+            if (c.keyId().equals(keyId)) {
+                return Optional.of(c);
+            }
+        }
+        if (store == null) {
+            return Optional.empty();
+        }
+        try {
+            Instant now = Instant.now();
+            return store.get(keyId).filter(k -> k.usableAt(now)).map(StoredKey::caller);
+        } catch (SQLException e) {
+            throw GatewayException.of(ErrorType.SERVER, "API keys cannot be checked right now; try again shortly")
+                    .status(503).code("key_store_unavailable").build();
+        }
     }
 
     /** Forgets what is cached of a database key, after this instance revoked or rotated it. */

@@ -46,4 +46,10 @@ public final class ExchangeKeys {
     public static final String KEEP_STREAMED_ANSWER = "gatewayKeepStreamedAnswer";
     /** The rate limiter's hold on a request's token estimate, replaced by its real usage after the answer (limits.TokenReservation). */
     public static final String RATE_LIMIT_RESERVATION = "gatewayRateLimitReservation";
+    /**
+     * The key id a gateway-internal submission (a batch item) runs under (String). Only code sets exchange
+     * properties: platform-http maps an HTTP request's headers and query parameters to message headers, and
+     * the authenticator ignores this property on an HTTP message anyway, so no client can claim a key by id.
+     */
+    public static final String SUBMITTED_BY_KEY_ID = "gatewaySubmittedByKeyId";
 }

@@ -15,22 +15,24 @@ final class ResponseWriter {
 
     private final Vertx vertx;
     private final StreamHolds holds;
+    private final CallStats calls;
 
-    ResponseWriter(Vertx vertx, StreamHolds holds) {
+    ResponseWriter(Vertx vertx, StreamHolds holds, CallStats calls) {
         this.vertx = vertx;
         this.holds = holds;
+        this.calls = calls;
     }
 
     void write(HttpServerRequest request, SandboxResponse response) {
         if (!response.isStream() && response.holdName() != null) {
-            // a whole answer held back until released: the call stays in flight as long as a test needs
-            holds.park(response.holdName(), () -> delayed(request, response));
+            // a unary answer held whole: the caller waits with its call in flight until the test releases it
+            holds.park(response.holdName(), () -> delayThenSend(request, response));
             return;
         }
-        delayed(request, response);
+        delayThenSend(request, response);
     }
 
-    private void delayed(HttpServerRequest request, SandboxResponse response) {
+    private void delayThenSend(HttpServerRequest request, SandboxResponse response) {
         if (response.delayMs() > 0) {
             vertx.setTimer(response.delayMs(), timer -> send(request, response));
         } else {
@@ -50,7 +52,7 @@ final class ResponseWriter {
         out.setStatusCode(response.status());
         response.headers().forEach(out::putHeader);
         if (!response.isStream()) {
-            out.end(response.body());
+            out.end(response.body()).onSuccess(v -> calls.answeredOne());
             return;
         }
         out.setChunked(true);
@@ -85,7 +87,7 @@ final class ResponseWriter {
             }
         }
         if (!out.closed()) {
-            out.end();
+            out.end().onSuccess(v -> calls.answeredOne());
         }
     }
 }

@@ -22,11 +22,14 @@ import java.util.regex.Pattern;
  *   <li>{@code drop=true}: close the connection without responding</li>
  *   <li>{@code processing_ms=<n>}: OpenAI {@code openai-processing-ms} header</li>
  *   <li>{@code retry_after=<s>}: {@code retry-after} header on 429/529 (default 1)</li>
+ *   <li>{@code status_times=<n>}: {@code status} applies to the first n requests with the same body only; later
+ *       ones are answered normally (a rate limit that clears)</li>
  *   <li>streams: {@code chunk_delay=<ms>} between events, {@code fail_after=<n>} cut the connection after
  *       n events, {@code error_after=<n>} send the vendor's in-stream error event after n events,
  *       {@code hold=<name>} with {@code hold_after=<n>} park the stream after n events until the test calls
  *       {@link SandboxUpstreams#release(String)} with that name</li>
- *   <li>unary answers: {@code hold=<name>} holds the whole answer back until the test releases that name</li>
+ *   <li>unary answers: {@code hold=<name>} (no {@code hold_after}) parks the whole answer before its first byte
+ *       until released</li>
  * </ul>
  */
 public final class SandboxDirectives {
@@ -50,6 +53,7 @@ public final class SandboxDirectives {
     private final boolean blocked;
     private final String holdName;
     private final int holdAfter;
+    private final long statusTimes;
 
     private SandboxDirectives(Map<String, String> all) {
         this.all = all;
@@ -70,6 +74,7 @@ public final class SandboxDirectives {
         String hold = all.get("hold");
         this.holdName = hold == null || hold.isEmpty() ? null : hold;
         this.holdAfter = (int) number("hold_after", -1);
+        this.statusTimes = number("status_times", -1);
     }
 
     /** Directives found in {@code text} (null or empty text: none). A later duplicate wins. */
@@ -163,6 +168,16 @@ public final class SandboxDirectives {
     /** Whether the prompt is to be blocked (Gemini {@code promptFeedback}). */
     public boolean blocked() {
         return blocked;
+    }
+
+    /** How many requests with this body get the {@code status}, or -1 for all. */
+    public long statusTimes() {
+        return statusTimes;
+    }
+
+    /** The text without its {@code status} directive. */
+    static String withoutStatus(String text) {
+        return text.replaceAll("\\[sandbox:status=[^\\]]*\\]", "");
     }
 
     /** The name a stream is parked under, or null. */

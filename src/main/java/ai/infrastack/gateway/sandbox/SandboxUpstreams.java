@@ -49,6 +49,8 @@ public final class SandboxUpstreams implements AutoCloseable {
     private final List<VendorSimulator> simulators;
     private final RequestRecorder recorder = new RequestRecorder(RECORDED_LIMIT);
     private final StreamHolds holds;
+    private final CallStats calls = new CallStats();
+    private final Map<String, Integer> statusSeen = new java.util.concurrent.ConcurrentHashMap<>();
     private final ResponseWriter writer;
     private volatile long defaultLatencyMs;
     private volatile boolean closed;
@@ -57,7 +59,7 @@ public final class SandboxUpstreams implements AutoCloseable {
         this.vertx = vertx;
         this.simulators = simulators;
         this.holds = new StreamHolds(vertx);
-        this.writer = new ResponseWriter(vertx, holds);
+        this.writer = new ResponseWriter(vertx, holds, calls);
         // HTTP/1.1 only: a dropped or cut connection then means exactly one failed request
         this.server = vertx.createHttpServer(new HttpServerOptions()
                 .setHost("127.0.0.1")
@@ -186,9 +188,12 @@ public final class SandboxUpstreams implements AutoCloseable {
     }
 
     private void onRequest(HttpServerRequest request) {
+        calls.started();
+        // Vert.x disposes of a response once, whether it ended or its connection closed first.
+        request.response().endHandler(v -> calls.ended());
         request.body().onSuccess(buffer -> {
             VendorSimulator simulator = simulatorFor(request.path());
-            RecordedRequest recorded = record(request, simulator, buffer.toString(StandardCharsets.UTF_8));
+            RecordedRequest recorded = statusExpired(record(request, simulator, buffer.toString(StandardCharsets.UTF_8)));
             SandboxResponse response;
             try {
                 response = simulator == null ? unknownVendor(recorded) : simulator.handle(recorded, defaultLatencyMs);
@@ -202,22 +207,45 @@ public final class SandboxUpstreams implements AutoCloseable {
         });
     }
 
-    /** Releases every stream or answer parked under {@code name} ({@code [sandbox:hold=<name>]}), and any that reaches it later. */
+    /** Calls received, answered, in flight now and at most at once. */
+    public CallStats calls() {
+        return calls;
+    }
+
+    /** Responses parked under {@code name} now, waiting for {@link #release(String)}. */
+    public int held(String name) {
+        return holds.parked(name);
+    }
+
+    /** Releases every stream parked under {@code name} ({@code [sandbox:hold=<name>]}), and any that reaches it later. */
     public void release(String name) {
         holds.release(name);
     }
 
     /**
-     * The hold directives apply to every vendor alike, so they are read here rather than by each simulator:
-     * a stream parks after {@code hold_after} events, a unary answer is held whole.
+     * The hold directives apply to every vendor alike, so they are read here rather than by each simulator: a
+     * stream parks after {@code hold_after} events, a unary answer (no {@code hold_after}) before its first byte.
      */
     private static void hold(SandboxResponse response, String body) {
         SandboxDirectives directives = SandboxDirectives.parse(body);
-        if (response.isStream() && directives.holdName() != null && directives.holdAfter() >= 0) {
+        if (directives.holdName() == null) {
+            return;
+        }
+        if (response.isStream() && directives.holdAfter() >= 0) {
             response.hold(directives.holdName(), directives.holdAfter());
-        } else if (!response.isStream() && directives.holdName() != null) {
+        } else if (!response.isStream()) {
             response.hold(directives.holdName(), 0);
         }
+    }
+
+    /** With {@code status_times=n}, the request as the simulator should see it: without its status once n had it. */
+    private RecordedRequest statusExpired(RecordedRequest r) {
+        long times = SandboxDirectives.parse(r.body()).statusTimes();
+        if (times < 0 || statusSeen.merge(r.body(), 1, Integer::sum) <= times) {
+            return r;
+        }
+        return new RecordedRequest(r.format(), r.method(), r.path(), r.query(), r.headers(),
+                SandboxDirectives.withoutStatus(r.body()), r.receivedAt());
     }
 
     private VendorSimulator simulatorFor(String path) {

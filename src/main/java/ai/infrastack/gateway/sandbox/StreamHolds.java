@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Streams parked mid-way until a test releases them by name ({@code [sandbox:hold=<name>]} with
+ * Responses parked before their first byte, and streams parked mid-way, until a test releases them by name ({@code [sandbox:hold=<name>]} with
  * {@code [sandbox:hold_after=<n>]}): a test can then see what reached its client while the upstream
  * has sent exactly n events — proof of no buffering that does not depend on timing.
  */
@@ -30,6 +30,11 @@ final class StreamHolds {
             return;
         }
         parked.computeIfAbsent(name, k -> new ArrayList<>()).add(resume);
+    }
+
+    /** Responses parked under {@code name} now. */
+    synchronized int parked(String name) {
+        return parked.getOrDefault(name, List.of()).size();
     }
 
     synchronized void release(String name) {
