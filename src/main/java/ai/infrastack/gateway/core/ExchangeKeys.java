@@ -37,4 +37,12 @@ public final class ExchangeKeys {
     public static final String STATUS = "gatewayStatus";
     /** The GatewayException the client was answered with, for analytics. */
     public static final String ERROR = "gatewayError";
+    /** The stream format a way in wants instead of chat.completion chunks (streaming.StreamDialect.Factory). */
+    public static final String STREAM_DIALECT = "gatewayStreamDialect";
+    /** True when the request came in through the Responses API (POST /api/v1/responses), Boolean. */
+    public static final String RESPONSES_API = "gatewayResponsesApi";
+    /** The Responses API request as the translator understood it (responses.ResponsesTurn). */
+    public static final String RESPONSES_TURN = "gatewayResponsesTurn";
+    /** The Response object rendered for the client, before it is stored and written (ObjectNode). */
+    public static final String RESPONSE_OBJECT = "gatewayResponseObject";
 }
