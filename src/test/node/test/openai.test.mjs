@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import {
-  API_KEY, BASE_URL, PROVIDERS, RESPONSES_API,
+  API_KEY, BASE_URL, PROVIDERS,
   assertCityFacts, assertGatewayExtensions, cityFactsSchema, weatherTool,
 } from '../support/gateway.mjs';
 
@@ -202,13 +202,13 @@ describe('openai-node models', () => {
 
 describe('openai-node responses', () => {
   for (const { model, provider } of PROVIDERS) {
-    test(`responses.create on ${provider}`, { skip: RESPONSES_API }, async () => {
+    test(`responses.create on ${provider}`, async () => {
       const response = await client.responses.create({ model, input: 'Say hello', instructions: 'Be brief.' });
       assert.equal(response.object, 'response');
       assert.match(response.output_text, /hello/i);
     });
 
-    test(`responses.create streamed on ${provider}`, { skip: RESPONSES_API }, async () => {
+    test(`responses.create streamed on ${provider}`, async () => {
       const stream = await client.responses.create({ model, input: 'Write about rivers', stream: true });
       const types = [];
       let text = '';
@@ -223,7 +223,7 @@ describe('openai-node responses', () => {
       assert.match(text, /rivers/);
     });
 
-    test(`responses function-call round trip on ${provider}`, { skip: RESPONSES_API }, async () => {
+    test(`responses function-call round trip on ${provider}`, async () => {
       const tools = [{ type: 'function', name: 'get_weather', parameters: weatherTool.function.parameters }];
       const first = await client.responses.create({ model, input: "What's the weather in Rome?", tools });
       const call = first.output.find((item) => item.type === 'function_call');
@@ -236,7 +236,7 @@ describe('openai-node responses', () => {
     });
   }
 
-  test('previous_response_id continues a conversation on another provider', { skip: RESPONSES_API }, async () => {
+  test('previous_response_id continues a conversation on another provider', async () => {
     const first = await client.responses.create({ model: 'gpt-4o', input: 'My name is Ada.' });
     const second = await client.responses.create({
       model: 'claude-3.5-sonnet', previous_response_id: first.id, input: 'What is my name?',
