@@ -4,6 +4,7 @@ import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.streaming.StreamDialect;
 import ai.infrastack.gateway.streaming.StreamEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -120,12 +121,10 @@ final class ResponseEventStream implements StreamDialect {
     public byte[] failure(ObjectNode errorBody) {
         ObjectNode response = json.skeleton(turn, model, "failed");
         response.set("output", output("incomplete"));
-        ObjectNode error = errorBody.path("error").deepCopy();
-        ObjectNode responseError = response.putObject("error");
-        responseError.put("code", "rate_limit_error".equals(error.path("type").asText()) ? "rate_limit_exceeded" : "server_error");
-        responseError.put("message", error.path("message").asText());
-        responseError.put("type", error.path("type").asText());
-        responseError.set("request_id", error.get("request_id"));
+        JsonNode error = errorBody.path("error");
+        response.putObject("error")
+                .put("code", "rate_limit_error".equals(error.path("type").asText()) ? "rate_limit_exceeded" : "server_error")
+                .put("message", error.path("message").asText());
         Events out = new Events();
         out.add("response.failed", mapper.createObjectNode().set("response", response));
         return out.bytes();

@@ -36,7 +36,6 @@ final class ResponseJson {
         r.put("parallel_tool_calls", request.path("parallel_tool_calls").asBoolean(true));
         r.set("metadata", request.path("metadata").isObject() ? request.get("metadata") : mapper.createObjectNode());
         r.set("previous_response_id", orNull(request.get("previous_response_id")));
-        r.put("store", turn.store());
         r.set("temperature", orNull(request.get("temperature")));
         r.set("top_p", orNull(request.get("top_p")));
         r.set("max_output_tokens", orNull(request.get("max_output_tokens")));
@@ -45,7 +44,6 @@ final class ResponseJson {
         r.set("tool_choice", request.hasNonNull("tool_choice") ? request.get("tool_choice") : mapper.getNodeFactory().textNode("auto"));
         r.set("tools", tools(request.get("tools")));
         r.put("truncation", "disabled");
-        r.putNull("usage");
         return r;
     }
 

@@ -201,7 +201,6 @@ class ResponsesApiEndToEndTest {
     @Test
     void a_response_created_with_store_false_is_not_kept_and_continuing_it_is_a_400() throws Exception {
         JsonNode created = JSON.readTree(gateway.post("/responses", "{\"model\":\"gpt-4o\",\"input\":\"Forget me\",\"store\":false}", KEY).body());
-        assertFalse(created.path("store").asBoolean());
 
         assertEquals(404, gateway.get("/responses/" + created.path("id").asText(), KEY).statusCode());
         HttpResponse<String> r = gateway.post("/responses", "{\"model\":\"gpt-4o\",\"input\":\"And then?\",\"previous_response_id\":\""
