@@ -181,6 +181,40 @@ class ResponsesApiEndToEndTest {
         assertTrue(errors.isEmpty(), p + ": " + answer + " " + errors);
     }
 
+    @ParameterizedTest(name = "stream {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void an_answer_cut_by_max_output_tokens_is_incomplete(boolean stream) throws Exception {
+        HttpResponse<String> r = gateway.post("/responses", "{\"model\":\"claude-3.5-sonnet\",\"input\":\"Tell me a long story"
+                + " about seven ships and nine harbours\",\"max_output_tokens\":3,\"stream\":" + stream + "}", KEY);
+
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode response = stream ? events(r.body()).getLast() : JSON.readTree(r.body());
+        if (stream) {
+            assertEquals("response.incomplete", response.path("type").asText(), r.body());
+            response = response.path("response");
+        }
+        assertEquals("incomplete", response.path("status").asText(), r.body());
+        assertEquals("max_output_tokens", response.path("incomplete_details").path("reason").asText(), r.body());
+        assertEquals(3, JSON.readTree(gateway.sandbox().lastRequest("anthropic").body()).path("max_tokens").asInt(),
+                "max_output_tokens is the vendor's output limit");
+    }
+
+    @Test
+    void a_named_tool_choice_and_an_input_image_reach_the_vendor() throws Exception {
+        String image = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+        HttpResponse<String> r = gateway.post("/responses", "{\"model\":\"gpt-4o\",\"tools\":[" + WEATHER + "],"
+                + "\"tool_choice\":{\"type\":\"function\",\"name\":\"get_weather\"},\"input\":[{\"role\":\"user\",\"content\":"
+                + "[{\"type\":\"input_text\",\"text\":\"Where is this?\"},{\"type\":\"input_image\",\"image_url\":\"" + image + "\"}]}]}", KEY);
+
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode sent = JSON.readTree(gateway.sandbox().lastRequest("openai").body());
+        assertEquals("get_weather", sent.path("tool_choice").path("function").path("name").asText(), sent.toString());
+        JsonNode parts = sent.path("messages").get(0).path("content");
+        assertEquals("Where is this?", parts.get(0).path("text").asText(), sent.toString());
+        assertEquals(image, parts.get(1).path("image_url").path("url").asText(), sent.toString());
+        assertEquals("function_call", JSON.readTree(r.body()).path("output").get(0).path("type").asText());
+    }
+
     @Test
     void a_stored_response_is_retrieved_and_deleted_and_then_gone() throws Exception {
         JsonNode created = JSON.readTree(gateway.post("/responses", "{\"model\":\"gpt-4o\",\"input\":\"Keep me\"}", KEY).body());
