@@ -66,27 +66,30 @@ function scenarios(label, languageModel, skips) {
   });
 }
 
+/** A stream the sandbox cuts after six events: content arrives, then an error or an abnormal finish, never 'stop'. */
+async function assertCutStreamReported(languageModel) {
+  const errors = [];
+  const result = streamText({
+    model: languageModel, maxRetries: 0, onError: ({ error }) => errors.push(error),
+    prompt: 'tell me a long tale of seven ships and nine harbours [sandbox:error_after=6]',
+  });
+  let text = '';
+  let finish;
+  try {
+    for await (const delta of result.textStream) {
+      text += delta;
+    }
+    finish = await result.finishReason;
+  } catch (error) {
+    errors.push(error);
+  }
+  assert.ok(text.length > 0, 'content arrived before the failure');
+  assert.ok(errors.length > 0 || (finish !== 'stop' && finish !== 'length'), `finish ${finish}, errors ${errors}`);
+}
+
 describe('ai-sdk chat provider, a stream cut mid-way', () => {
   for (const { model, provider } of PROVIDERS) {
-    test(`is reported, never a normal finish, on ${provider}`, async () => {
-      const errors = [];
-      const result = streamText({
-        model: openai.chat(model), maxRetries: 0, onError: ({ error }) => errors.push(error),
-        prompt: 'tell me a long tale of seven ships and nine harbours [sandbox:error_after=6]',
-      });
-      let text = '';
-      let finish;
-      try {
-        for await (const delta of result.textStream) {
-          text += delta;
-        }
-        finish = await result.finishReason;
-      } catch (error) {
-        errors.push(error);
-      }
-      assert.ok(text.length > 0, 'content arrived before the failure');
-      assert.ok(errors.length > 0 || (finish !== 'stop' && finish !== 'length'), `finish ${finish}, errors ${errors}`);
-    });
+    test(`is reported, never a normal finish, on ${provider}`, () => assertCutStreamReported(openai.chat(model)));
   }
 });
 
@@ -113,24 +116,7 @@ describe('ai-sdk default provider (Responses API), beyond the four scenarios', (
       assert.match(second.text, /Say more about the moon/);
     });
 
-    test(`a stream cut mid-way is reported, never a normal finish, on ${provider}`, async () => {
-      const errors = [];
-      const result = streamText({
-        model: openai(model), maxRetries: 0, onError: ({ error }) => errors.push(error),
-        prompt: 'tell me a long tale of seven ships and nine harbours [sandbox:error_after=6]',
-      });
-      let text = '';
-      let finish;
-      try {
-        for await (const delta of result.textStream) {
-          text += delta;
-        }
-        finish = await result.finishReason;
-      } catch (error) {
-        errors.push(error);
-      }
-      assert.ok(text.length > 0, 'content arrived before the failure');
-      assert.ok(errors.length > 0 || (finish !== 'stop' && finish !== 'length'), `finish ${finish}, errors ${errors}`);
-    });
+    test(`a stream cut mid-way is reported, never a normal finish, on ${provider}`,
+      () => assertCutStreamReported(openai(model)));
   }
 });
