@@ -111,6 +111,10 @@ public final class ResponsesRequestTranslator implements Processor {
         if (input == null || !(input.isTextual() || input.isArray())) {
             throw GatewayException.invalid("input", "'input' is required: a string or an array of input items");
         }
+        JsonNode limit = request.get("max_output_tokens");
+        if (limit != null && !limit.isNull() && !(limit.canConvertToInt() && limit.isIntegralNumber() && limit.asInt() > 0)) {
+            throw GatewayException.invalid("max_output_tokens", "'max_output_tokens' must be a positive integer");
+        }
         if (request.has("store") && !request.get("store").isBoolean() && !request.get("store").isNull()) {
             throw GatewayException.invalid("store", "'store' must be a boolean");
         }

@@ -268,6 +268,7 @@ class ResponsesApiEndToEndTest {
                 400, "reasoning");
         assertError(gateway.post("/responses", "{\"model\":\"gpt-4o\",\"input\":\"hi\",\"frobnicate\":1}", KEY), 400, "frobnicate");
         assertError(gateway.post("/responses", "{\"model\":\"gpt-4o\"}", KEY), 400, "input");
+        assertError(gateway.post("/responses", "{\"model\":\"gpt-4o\",\"input\":\"hi\",\"max_output_tokens\":0}", KEY), 400, "max_output_tokens");
         assertError(gateway.post("/responses", "{\"model\":\"gpt-4o\",\"input\":[{\"type\":\"input_file\"}]}", KEY), 400, "input[0].type");
         assertError(gateway.post("/responses", "{\"model\":\"gpt-4o\",\"input\":\"hi\",\"previous_response_id\":\"resp_unknown\"}", KEY),
                 400, "previous_response_id");
