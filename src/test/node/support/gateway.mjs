@@ -23,8 +23,6 @@ export function pending(reasons, provider) {
   return reasons[provider] ?? reasons['*'] ?? false;
 }
 
-export const RESPONSES_API = 'issue 10 item 7: POST /api/v1/responses is not built yet';
-
 export const weatherTool = {
   type: 'function',
   function: {

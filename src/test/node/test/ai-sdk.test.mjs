@@ -6,7 +6,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { generateObject, generateText, stepCountIs, streamText, tool } from 'ai';
 import { z } from 'zod';
 import {
-  API_KEY, BASE_URL, PROVIDERS, RESPONSES_API, pending,
+  API_KEY, BASE_URL, PROVIDERS, pending,
 } from '../support/gateway.mjs';
 
 const openai = createOpenAI({ baseURL: BASE_URL, apiKey: API_KEY });
@@ -66,36 +66,57 @@ function scenarios(label, languageModel, skips) {
   });
 }
 
+/** A stream the sandbox cuts after six events: content arrives, then an error or an abnormal finish, never 'stop'. */
+async function assertCutStreamReported(languageModel) {
+  const errors = [];
+  const result = streamText({
+    model: languageModel, maxRetries: 0, onError: ({ error }) => errors.push(error),
+    prompt: 'tell me a long tale of seven ships and nine harbours [sandbox:error_after=6]',
+  });
+  let text = '';
+  let finish;
+  try {
+    for await (const delta of result.textStream) {
+      text += delta;
+    }
+    finish = await result.finishReason;
+  } catch (error) {
+    errors.push(error);
+  }
+  assert.ok(text.length > 0, 'content arrived before the failure');
+  assert.ok(errors.length > 0 || (finish !== 'stop' && finish !== 'length'), `finish ${finish}, errors ${errors}`);
+}
+
 describe('ai-sdk chat provider, a stream cut mid-way', () => {
   for (const { model, provider } of PROVIDERS) {
-    test(`is reported, never a normal finish, on ${provider}`, async () => {
-      const errors = [];
-      const result = streamText({
-        model: openai.chat(model), maxRetries: 0, onError: ({ error }) => errors.push(error),
-        prompt: 'tell me a long tale of seven ships and nine harbours [sandbox:error_after=6]',
-      });
-      let text = '';
-      let finish;
-      try {
-        for await (const delta of result.textStream) {
-          text += delta;
-        }
-        finish = await result.finishReason;
-      } catch (error) {
-        errors.push(error);
-      }
-      assert.ok(text.length > 0, 'content arrived before the failure');
-      assert.ok(errors.length > 0 || (finish !== 'stop' && finish !== 'length'), `finish ${finish}, errors ${errors}`);
-    });
+    test(`is reported, never a normal finish, on ${provider}`, () => assertCutStreamReported(openai.chat(model)));
   }
 });
 
 scenarios('ai-sdk default provider (Responses API)', (model) => openai(model), {
-  text: { '*': RESPONSES_API }, tools: { '*': RESPONSES_API }, object: { '*': RESPONSES_API },
+  text: {}, tools: {}, object: {},
 });
 
 scenarios('ai-sdk chat provider (Chat Completions)', (model) => openai.chat(model), {
   text: {},
   tools: {},
   object: {},
+});
+
+describe('ai-sdk default provider (Responses API), beyond the four scenarios', () => {
+  for (const { model, provider } of PROVIDERS) {
+    test(`a conversation continued from response.messages sends item_reference and works on ${provider}`, async () => {
+      const first = await generateText({ model: openai(model), prompt: 'Explain tides', maxRetries: 0 });
+      const second = await generateText({
+        model: openai(model), maxRetries: 0,
+        messages: [{ role: 'user', content: 'Explain tides' }, ...first.response.messages, { role: 'user', content: 'Say more about the moon' }],
+      });
+      const sent = typeof second.request.body === 'string' ? JSON.parse(second.request.body) : second.request.body;
+      assert.ok(sent.input.some((item) => item.type === 'item_reference'), JSON.stringify(sent.input));
+      assert.match(second.text, /Say more about the moon/);
+    });
+
+    test(`a stream cut mid-way is reported, never a normal finish, on ${provider}`,
+      () => assertCutStreamReported(openai(model)));
+  }
 });

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import {
-  API_KEY, BASE_URL, PROVIDERS, RESPONSES_API,
+  API_KEY, BASE_URL, PROVIDERS,
   assertCityFacts, assertGatewayExtensions, cityFactsSchema, weatherTool,
 } from '../support/gateway.mjs';
 
@@ -200,30 +200,57 @@ describe('openai-node models', () => {
   });
 });
 
+/** The gateway's extensions on a Response: provider, usage in the Responses API's names, cost and latency. */
+function assertResponseExtensions(response, provider) {
+  assert.equal(response.provider, provider);
+  assert.ok(response.usage.input_tokens > 0 && response.usage.output_tokens > 0, JSON.stringify(response.usage));
+  assert.equal(response.usage.total_tokens, response.usage.input_tokens + response.usage.output_tokens);
+  assert.ok(response.cost.total_cost > 0, JSON.stringify(response.cost));
+  assert.ok(response.latency.total_time_ms >= 0, JSON.stringify(response.latency));
+}
+
 describe('openai-node responses', () => {
   for (const { model, provider } of PROVIDERS) {
-    test(`responses.create on ${provider}`, { skip: RESPONSES_API }, async () => {
+    test(`responses.create on ${provider}`, async () => {
       const response = await client.responses.create({ model, input: 'Say hello', instructions: 'Be brief.' });
       assert.equal(response.object, 'response');
+      assert.equal(response.status, 'completed');
       assert.match(response.output_text, /hello/i);
+      assertResponseExtensions(response, provider);
     });
 
-    test(`responses.create streamed on ${provider}`, { skip: RESPONSES_API }, async () => {
+    test(`responses.create streamed on ${provider}`, async () => {
       const stream = await client.responses.create({ model, input: 'Write about rivers', stream: true });
       const types = [];
       let text = '';
+      let completed;
       for await (const event of stream) {
         types.push(event.type);
+        assert.equal(event.sequence_number, types.length - 1);
         if (event.type === 'response.output_text.delta') {
           text += event.delta;
+        }
+        if (event.type === 'response.completed') {
+          completed = event.response;
         }
       }
       assert.equal(types[0], 'response.created');
       assert.equal(types.at(-1), 'response.completed');
       assert.match(text, /rivers/);
+      assertResponseExtensions(completed, provider);
     });
 
-    test(`responses function-call round trip on ${provider}`, { skip: RESPONSES_API }, async () => {
+    test(`responses.stream helper rebuilds the response on ${provider}`, async () => {
+      const stream = client.responses.stream({ model, input: 'Describe the sea' });
+      let text = '';
+      stream.on('response.output_text.delta', (event) => { text += event.delta; });
+      const final = await stream.finalResponse();
+      assert.equal(final.status, 'completed');
+      assert.equal(final.output_text, text);
+      assert.match(final.output_text, /Describe the sea/);
+    });
+
+    test(`responses function-call round trip on ${provider}`, async () => {
       const tools = [{ type: 'function', name: 'get_weather', parameters: weatherTool.function.parameters }];
       const first = await client.responses.create({ model, input: "What's the weather in Rome?", tools });
       const call = first.output.find((item) => item.type === 'function_call');
@@ -234,14 +261,82 @@ describe('openai-node responses', () => {
       });
       assert.match(second.output_text, /21 degrees/);
     });
+
+    test(`responses streamed function call and its output replayed without store on ${provider}`, async () => {
+      const tools = [{ type: 'function', name: 'get_weather', parameters: weatherTool.function.parameters }];
+      const stream = client.responses.stream({ model, input: "What's the weather in Oslo?", tools, store: false });
+      let args = '';
+      stream.on('response.function_call_arguments.delta', (event) => { args += event.delta; });
+      const first = await stream.finalResponse();
+      const call = first.output.find((item) => item.type === 'function_call');
+      assert.equal(call.arguments, args);
+      assert.equal(typeof JSON.parse(call.arguments).location, 'string');
+      const second = await client.responses.create({
+        model, tools, store: false,
+        input: [
+          { role: 'user', content: "What's the weather in Oslo?" },
+          call,
+          { type: 'function_call_output', call_id: call.call_id, output: '4 degrees and snow' },
+        ],
+      });
+      assert.match(second.output_text, /4 degrees and snow/);
+    });
+
+    test(`structured output with text.format on ${provider}`, async () => {
+      const response = await client.responses.create({
+        model, input: 'Facts about Porto',
+        text: { format: { type: 'json_schema', name: 'city_facts', strict: true, schema: cityFactsSchema } },
+      });
+      assertCityFacts(JSON.parse(response.output_text));
+    });
   }
 
-  test('previous_response_id continues a conversation on another provider', { skip: RESPONSES_API }, async () => {
+  test('previous_response_id continues a conversation on another provider', async () => {
     const first = await client.responses.create({ model: 'gpt-4o', input: 'My name is Ada.' });
     const second = await client.responses.create({
       model: 'claude-3.5-sonnet', previous_response_id: first.id, input: 'What is my name?',
     });
     assert.equal(second.previous_response_id, first.id);
     assert.ok(second.output_text.length > 0);
+  });
+
+  test('responses.retrieve and responses.delete', async () => {
+    const created = await client.responses.create({ model: 'mistral-large', input: 'Remember this' });
+    const retrieved = await client.responses.retrieve(created.id);
+    assert.equal(retrieved.id, created.id);
+    assert.equal(retrieved.output_text, created.output_text);
+    await client.responses.delete(created.id);
+    await assert.rejects(client.responses.retrieve(created.id), (error) => error instanceof OpenAI.NotFoundError);
+  });
+
+  test('a built-in tool is a 400 naming the parameter', async () => {
+    await assert.rejects(
+      client.responses.create({ model: 'gpt-4o', input: 'Search the web', tools: [{ type: 'web_search' }] }),
+      (error) => {
+        assert.ok(error instanceof OpenAI.BadRequestError, String(error));
+        assert.equal(error.param, 'tools[0].type');
+        assert.match(error.message, /web_search/);
+        return true;
+      },
+    );
+  });
+
+  test('a stream cut mid-way ends with response.failed', async () => {
+    const stream = await client.responses.create({
+      model: 'claude-3.5-sonnet', stream: true,
+      input: 'tell me a long tale of seven ships and nine harbours [sandbox:error_after=6]',
+    });
+    const types = [];
+    let failed;
+    for await (const event of stream) {
+      types.push(event.type);
+      if (event.type === 'response.failed') {
+        failed = event.response;
+      }
+    }
+    assert.ok(types.includes('response.output_text.delta'), types.join());
+    assert.equal(types.at(-1), 'response.failed');
+    assert.equal(failed.status, 'failed');
+    assert.ok(failed.error.message.length > 0);
   });
 });

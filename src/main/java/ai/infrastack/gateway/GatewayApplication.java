@@ -13,6 +13,7 @@ import ai.infrastack.gateway.limits.LimitsConfiguration;
 import ai.infrastack.gateway.metrics.MetricsConfiguration;
 import ai.infrastack.gateway.provider.ProviderConfiguration;
 import ai.infrastack.gateway.reload.ReloadConfiguration;
+import ai.infrastack.gateway.responses.ResponsesConfiguration;
 import ai.infrastack.gateway.routing.RoutingConfiguration;
 import ai.infrastack.gateway.server.ServerConfiguration;
 import ai.infrastack.gateway.storage.StorageConfiguration;
@@ -56,6 +57,7 @@ public final class GatewayApplication {
                 new CostConfiguration(),
                 new StreamingConfiguration(),
                 new ApiConfiguration(),
+                new ResponsesConfiguration(),
                 new AnalyticsConfiguration(),
                 new BatchConfiguration(),
                 new HealthConfiguration(),

@@ -57,7 +57,10 @@ public final class ChatResponseAssembler implements Processor {
         }
         ClientStream client = exchange.getProperty(ExchangeKeys.CLIENT_STREAM, ClientStream.class);
         switch (completion.ending()) {
-            case COMPLETE -> client.finish(lastChunks(client.encoder(), request, options, completion, cost, latency, model, cacheHit), true);
+            case COMPLETE -> {
+                ChunkEncoder encoder = client.dialect(ChunkEncoder.class);
+                client.finish(encoder.events(lastChunks(encoder, request, options, completion, cost, latency, model, cacheHit), true));
+            }
             case FAILED -> client.fail(ErrorBody.of(mapper, completion.failure(),
                     exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class)));
             case ABANDONED -> client.abandon();

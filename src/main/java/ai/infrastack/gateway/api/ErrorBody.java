@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The spec's error object, the same in a JSON error response and in a stream's error event. */
-final class ErrorBody {
+public final class ErrorBody {
     private ErrorBody() {}
 
     /** {@code {"error": {message, type, param, code, provider, upstream_status, request_id}}}. */
-    static ObjectNode of(ObjectMapper mapper, GatewayException e, String requestId) {
+    public static ObjectNode of(ObjectMapper mapper, GatewayException e, String requestId) {
         ObjectNode root = mapper.createObjectNode();
         ObjectNode err = root.putObject("error");
         err.put("message", e.getMessage());

@@ -52,4 +52,12 @@ public final class ExchangeKeys {
      * the authenticator ignores this property on an HTTP message anyway, so no client can claim a key by id.
      */
     public static final String SUBMITTED_BY_KEY_ID = "gatewaySubmittedByKeyId";
+    /** The stream format a way in wants instead of chat.completion chunks (streaming.StreamDialect.Factory). */
+    public static final String STREAM_DIALECT = "gatewayStreamDialect";
+    /** True when the request came in through the Responses API (POST /api/v1/responses), Boolean. */
+    public static final String RESPONSES_API = "gatewayResponsesApi";
+    /** The Responses API request as the translator understood it (responses.ResponsesTurn). */
+    public static final String RESPONSES_TURN = "gatewayResponsesTurn";
+    /** The Response object rendered for the client, before it is stored and written (ObjectNode). */
+    public static final String RESPONSE_OBJECT = "gatewayResponseObject";
 }

@@ -5,13 +5,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Writes OpenAI {@code chat.completion.chunk} events ({@code data: {...}\n\n}) for one stream: same
- * id, created time and model on every chunk, as OpenAI's own stream has.
+ * id, created time and model on every chunk, as OpenAI's own stream has. The default stream dialect.
  */
-public final class ChunkEncoder {
+public final class ChunkEncoder implements StreamDialect {
     public static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
     /** The finish reason of a stream that failed mid-way (before its error event). */
     public static final String ERROR_FINISH = "error";
@@ -75,6 +77,48 @@ public final class ChunkEncoder {
         ArrayNode calls = delta.putArray("tool_calls");
         calls.addObject().put("index", args.index()).putObject("function").put("arguments", args.fragment());
         return delta;
+    }
+
+    @Override
+    public byte[] opening() {
+        return event(chunk(roleDelta(), null));
+    }
+
+    @Override
+    public byte[] text(String text) {
+        return event(chunk(textDelta(text), null));
+    }
+
+    @Override
+    public byte[] toolCallStart(StreamEvent.ToolCallStart start) {
+        return event(chunk(toolCallStartDelta(start), null));
+    }
+
+    @Override
+    public byte[] toolCallArguments(StreamEvent.ToolCallArguments arguments) {
+        return event(chunk(toolCallArgumentsDelta(arguments), null));
+    }
+
+    /**
+     * A chunk with {@code finish_reason: "error"}, then the error event, and no {@code [DONE]}. The official SDKs
+     * raise on the error event; a client that ignores in-band error events (LangChain4j) still sees that the
+     * answer did not finish normally.
+     */
+    @Override
+    public byte[] failure(ObjectNode errorBody) {
+        return events(List.of(chunk(emptyDelta(), ERROR_FINISH), errorBody), false);
+    }
+
+    /** Each chunk as an event, then {@code [DONE]} when {@code done}. */
+    public byte[] events(List<ObjectNode> chunks, boolean done) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (ObjectNode chunk : chunks) {
+            out.writeBytes(event(chunk));
+        }
+        if (done) {
+            out.writeBytes(DONE);
+        }
+        return out.toByteArray();
     }
 
     public byte[] event(ObjectNode json) {

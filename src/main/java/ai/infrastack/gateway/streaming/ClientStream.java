@@ -4,69 +4,71 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.List;
 
 /**
- * The client's side of a streamed answer once its headers are sent: OpenAI chunks written through
- * the sink, the assistant's role always first. The relay writes the content; the answer's
- * renderer writes the last chunks (or the error event) after the pipeline's closing steps.
+ * The client's side of a streamed answer once its headers are sent: events in the stream's dialect written
+ * through the sink, the dialect's opening always first. The relay writes the content; the answer's renderer
+ * writes the ending (or the failure) after the pipeline's closing steps.
  */
 public final class ClientStream {
-    private final ChunkEncoder encoder;
+    private final StreamDialect dialect;
     private final ChunkSink sink;
-    private boolean roleSent;
+    private boolean opened;
     private boolean ended;
 
-    ClientStream(ChunkEncoder encoder, ChunkSink sink) {
-        this.encoder = encoder;
+    ClientStream(StreamDialect dialect, ChunkSink sink) {
+        this.dialect = dialect;
         this.sink = sink;
     }
 
-    public ChunkEncoder encoder() {
-        return encoder;
+    /** The dialect the renderer asked for, to write the ending in. */
+    public <D extends StreamDialect> D dialect(Class<D> type) {
+        return type.cast(dialect);
     }
 
-    /** Sends the role chunk, once. */
-    void role() throws IOException {
-        if (!roleSent) {
-            roleSent = true;
-            sink.write(encoder.event(encoder.chunk(encoder.roleDelta(), null)));
+    /** Sends the dialect's opening, once. */
+    void open() throws IOException {
+        if (!opened) {
+            opened = true;
+            sink.write(dialect.opening());
         }
     }
 
-    /** Sends one content chunk (after the role chunk). */
-    void send(ObjectNode chunk) throws IOException {
-        role();
-        sink.write(encoder.event(chunk));
+    void text(String text) throws IOException {
+        open();
+        sink.write(dialect.text(text));
     }
 
-    /** The last events — each chunk, then {@code [DONE]} when {@code done} — and the end of the response. */
-    public void finish(List<ObjectNode> chunks, boolean done) {
+    void toolCallStart(StreamEvent.ToolCallStart start) throws IOException {
+        open();
+        sink.write(dialect.toolCallStart(start));
+    }
+
+    void toolCallArguments(StreamEvent.ToolCallArguments arguments) throws IOException {
+        open();
+        sink.write(dialect.toolCallArguments(arguments));
+    }
+
+    /** The last events (after the opening, if it was never sent) and the end of the response. */
+    public void finish(byte[] last) {
         if (ended) {
             return;
         }
         ended = true;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        if (!roleSent) {
-            roleSent = true;
-            out.writeBytes(encoder.event(encoder.chunk(encoder.roleDelta(), null)));
+        if (!opened) {
+            opened = true;
+            out.writeBytes(dialect.opening());
         }
-        for (ObjectNode chunk : chunks) {
-            out.writeBytes(encoder.event(chunk));
-        }
-        if (done) {
-            out.writeBytes(ChunkEncoder.DONE);
-        }
+        out.writeBytes(last);
         sink.end(out.toByteArray());
     }
 
-    /**
-     * Ends a stream that failed mid-way: a chunk with {@code finish_reason: "error"}, then the error event, and
-     * no {@code [DONE]}. The official SDKs raise on the error event; a client that ignores in-band error events
-     * (LangChain4j) still sees that the answer did not finish normally.
-     */
+    /** Ends a stream that failed mid-way, as its dialect says a failure looks. */
     public void fail(ObjectNode errorBody) {
-        finish(List.of(encoder.chunk(encoder.emptyDelta(), ChunkEncoder.ERROR_FINISH), errorBody), false);
+        if (!ended) {
+            finish(dialect.failure(errorBody));
+        }
     }
 
     /** Ends a stream whose client has gone or stalled: nothing more is written. */

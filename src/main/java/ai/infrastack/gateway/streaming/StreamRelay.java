@@ -17,7 +17,8 @@ import java.io.IOException;
 
 /**
  * Pipeline step after the provider call. A unary answer passes through. A streamed one is relayed
- * here: the headers, then each upstream event as an OpenAI chunk as soon as it is read — nothing
+ * here: the headers, then each upstream event in the stream's dialect (OpenAI chunks unless the way in
+ * asked for another) as soon as it is read — nothing
  * is buffered beyond one event. The step returns when the stream ends — finished, failed mid-way or
  * abandoned by the client — with its {@link Completion} on the exchange, so the steps after it
  * (cost, settlement, the renderer that writes the last chunk, analytics) are the unary ones.
@@ -42,8 +43,10 @@ public final class StreamRelay implements Processor {
         exchange.removeProperty(ExchangeKeys.OPENED_STREAM);
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         String requestId = exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class);
-        ChunkEncoder encoder = new ChunkEncoder(mapper, "chatcmpl-" + requestId.substring(4),
-                System.currentTimeMillis() / 1000, model.id(), model.provider());
+        StreamDialect.Factory dialects = exchange.getProperty(ExchangeKeys.STREAM_DIALECT, StreamDialect.Factory.class);
+        StreamDialect dialect = dialects != null ? dialects.open(requestId, model)
+                : new ChunkEncoder(mapper, "chatcmpl-" + requestId.substring(4), System.currentTimeMillis() / 1000,
+                        model.id(), model.provider());
         Message message = exchange.getMessage();
         ChunkSink sink = exchange.getIn() instanceof HttpMessage http
                 ? new VertxChunkSink(http.getResponse(), writeTimeoutMs) : new BufferedChunkSink(message);
@@ -52,14 +55,14 @@ public final class StreamRelay implements Processor {
         message.setHeader("Cache-Control", "no-cache");
         sink.start(200, message.getHeaders());
         sink.onGone(upstream::abort);
-        ClientStream client = new ClientStream(encoder, sink);
+        ClientStream client = new ClientStream(dialect, sink);
         exchange.setProperty(ExchangeKeys.CLIENT_STREAM, client);
 
         ObjectNode request = exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class);
         StreamTally tally = new StreamTally(tokens, request.path("messages"));
         StreamedAnswer answer = exchange.getProperty(ExchangeKeys.KEEP_STREAMED_ANSWER, false, Boolean.class)
                 ? new StreamedAnswer(mapper) : null;
-        Completion completion = relay(upstream, client, sink, tally, answer, encoder, model, requestId);
+        Completion completion = relay(upstream, client, sink, tally, answer, model, requestId);
         if (answer != null && completion.complete()) {
             completion = new Completion(completion.id(), completion.created(), answer.choices(completion.finishReason()),
                     completion.usage(), completion.upstreamModel(), true, completion.finishReason(), completion.ending(), null);
@@ -77,7 +80,7 @@ public final class StreamRelay implements Processor {
 
     /** Relays events until the stream ends, and says how it ended. */
     private static Completion relay(OpenedStream upstream, ClientStream client, ChunkSink sink, StreamTally tally,
-                                    StreamedAnswer answer, ChunkEncoder encoder, ModelSpec model, String requestId) {
+                                    StreamedAnswer answer, ModelSpec model, String requestId) {
         while (true) {
             StreamEvent event;
             try {
@@ -97,26 +100,26 @@ public final class StreamRelay implements Processor {
                                     "The upstream closed the stream before finishing").status(502).provider(model.provider())
                                     .code("upstream_stream_truncated").build());
                 } else if (event instanceof StreamEvent.Start) {
-                    client.role();
+                    client.open();
                 } else if (event instanceof StreamEvent.Text t) {
                     tally.relayed(t.text());
                     if (answer != null) {
                         answer.text(t.text());
                     }
-                    client.send(encoder.chunk(encoder.textDelta(t.text()), null));
+                    client.text(t.text());
                 } else if (event instanceof StreamEvent.ToolCallStart t) {
                     tally.relayed(t.name());
                     tally.relayed(t.arguments());
                     if (answer != null) {
                         answer.toolCall(t);
                     }
-                    client.send(encoder.chunk(encoder.toolCallStartDelta(t), null));
+                    client.toolCallStart(t);
                 } else if (event instanceof StreamEvent.ToolCallArguments a) {
                     tally.relayed(a.fragment());
                     if (answer != null) {
                         answer.arguments(a);
                     }
-                    client.send(encoder.chunk(encoder.toolCallArgumentsDelta(a), null));
+                    client.toolCallArguments(a);
                 } else if (event instanceof StreamEvent.Finish f) {
                     // Held: the last chunk carries the finish reason with the final usage, which comes after it.
                     tally.finish(f.finishReason());

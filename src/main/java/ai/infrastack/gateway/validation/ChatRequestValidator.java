@@ -1,13 +1,8 @@
 package ai.infrastack.gateway.validation;
 
-import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.GatewayException;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -24,57 +19,21 @@ public final class ChatRequestValidator implements Processor {
     private static final Set<String> TOOL_CHOICE_WORDS = Set.of("none", "auto", "required");
     private static final Set<String> STRATEGIES = Set.of("cost", "speed", "quality", "auto");
 
-    private final ObjectMapper mapper;
-    private final long maxBodyBytes;
+    private final JsonRequestBody body;
 
-    public ChatRequestValidator(ObjectMapper mapper, long maxBodyBytes) {
-        // Duplicate keys and trailing garbage are client mistakes, not something to guess about.
-        this.mapper = mapper.copy()
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-        this.mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
-                .maxNestingDepth(200).maxNumberLength(100).build());
-        this.maxBodyBytes = maxBodyBytes;
+    public ChatRequestValidator(JsonRequestBody body) {
+        this.body = body;
     }
 
     @Override
     public void process(Exchange exchange) {
-        String contentType = exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, "", String.class);
-        if (contentType.startsWith("application/x-www-form-urlencoded") || contentType.startsWith("multipart/")) {
-            // The HTTP server has already decoded such a body as a form; the JSON cannot be recovered intact.
-            throw GatewayException.of(ErrorType.INVALID_REQUEST,
-                    "Send the request body as JSON with 'Content-Type: application/json' (got '" + contentType + "')")
-                    .status(415).code("unsupported_media_type").build();
+        ObjectNode request = exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class);
+        if (request == null) {
+            request = body.read(exchange, "'model' and 'messages'");
         }
-        byte[] body = exchange.getMessage().getBody(byte[].class);
-        if (body != null && body.length > maxBodyBytes) {
-            throw GatewayException.of(ErrorType.INVALID_REQUEST,
-                    "Request body is " + body.length + " bytes; the limit is " + maxBodyBytes)
-                    .status(413).code("request_too_large").build();
-        }
-        Utf8Json.require(body, contentType);
-        ObjectNode request = parse(body);
         validate(request);
         exchange.setProperty(ExchangeKeys.CHAT_REQUEST, request);
         exchange.getMessage().setBody(null);
-    }
-
-    private ObjectNode parse(byte[] body) {
-        if (body == null || body.length == 0) {
-            throw GatewayException.invalid(null, "Request body is empty: send a JSON object with 'model' and 'messages'");
-        }
-        JsonNode node;
-        try {
-            node = mapper.readTree(body);
-        } catch (JsonProcessingException e) {
-            throw GatewayException.invalid(null, "Request body is not valid JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
-            throw GatewayException.invalid(null, "Request body could not be read: " + e.getMessage());
-        }
-        if (node == null || !node.isObject()) {
-            throw GatewayException.invalid(null, "Request body must be a JSON object");
-        }
-        return (ObjectNode) node;
     }
 
     void validate(ObjectNode r) {

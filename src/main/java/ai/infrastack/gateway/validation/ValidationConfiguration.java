@@ -8,12 +8,13 @@ import org.apache.camel.CamelContext;
 
 import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
 
-/** Binds the request validator. */
+/** Binds the request validator and the strict JSON body reader every JSON endpoint shares. */
 public final class ValidationConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
-        context.getRegistry().bind("chatRequestValidator", new ChatRequestValidator(
-                mandatoryLookup(context, Json.BEAN, ObjectMapper.class),
-                Settings.of(context).longValue("gateway.http.max-body-bytes")));
+        JsonRequestBody body = new JsonRequestBody(mandatoryLookup(context, Json.BEAN, ObjectMapper.class),
+                Settings.of(context).longValue("gateway.http.max-body-bytes"));
+        context.getRegistry().bind("jsonRequestBody", body);
+        context.getRegistry().bind("chatRequestValidator", new ChatRequestValidator(body));
     }
 }

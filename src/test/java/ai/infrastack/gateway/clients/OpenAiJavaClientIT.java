@@ -18,10 +18,16 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.models.Model;
 import com.openai.models.responses.Response;
+import com.openai.helpers.ResponseAccumulator;
+import com.openai.models.responses.FunctionTool;
 import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseFunctionToolCall;
+import com.openai.models.responses.ResponseInputItem;
+import com.openai.models.responses.ResponseOutputItem;
+import com.openai.models.responses.ResponseStatus;
+import com.openai.models.responses.ResponseStreamEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -134,12 +140,63 @@ class OpenAiJavaClientIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
-    @Disabled("issue 10 item 7: POST /api/v1/responses is not built yet")
-    void responses_create_answers_on_every_provider(String model) {
+    @CsvSource({"gpt-4o, openai", "claude-3.5-sonnet, anthropic", "gemini-1.5-pro, google", "llama-3.1-70b, meta",
+            "mistral-large, mistral", "command-r-plus, cohere"})
+    void responses_create_answers_with_usage_and_cost_on_every_provider(String model, String provider) {
         Response response = client.responses().create(ResponseCreateParams.builder().model(model).input("Say hello").build());
 
-        assertTrue(response.output().size() > 0);
+        assertEquals(ResponseStatus.COMPLETED, response.status().orElseThrow());
+        assertTrue(text(response).contains("Say hello"), text(response));
+        assertTrue(response.usage().orElseThrow().totalTokens() > 0);
+        assertEquals(provider, response._additionalProperties().get("provider").convert(String.class));
+        assertTrue(response._additionalProperties().containsKey("cost"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
+    void the_response_accumulator_rebuilds_a_stream(String model) {
+        ResponseAccumulator accumulator = ResponseAccumulator.create();
+        try (StreamResponse<ResponseStreamEvent> stream = client.responses().createStreaming(
+                ResponseCreateParams.builder().model(model).input("Describe the sea").build())) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Response response = accumulator.response();
+
+        assertEquals(ResponseStatus.COMPLETED, response.status().orElseThrow());
+        assertTrue(text(response).contains("Describe the sea"), text(response));
+        assertTrue(response.usage().orElseThrow().outputTokens() > 0);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"gpt-4o", "claude-3.5-sonnet", "gemini-1.5-pro", "llama-3.1-70b", "mistral-large", "command-r-plus"})
+    void a_responses_function_call_round_trip_continues_with_previous_response_id(String model) {
+        FunctionTool tool = FunctionTool.builder().name("get_weather").strict(false)
+                .parameters(FunctionTool.Parameters.builder()
+                        .putAdditionalProperty("type", JsonValue.from("object"))
+                        .putAdditionalProperty("properties", JsonValue.from(Map.of("location", Map.of("type", "string"))))
+                        .putAdditionalProperty("required", JsonValue.from(List.of("location")))
+                        .build())
+                .build();
+        Response first = client.responses().create(ResponseCreateParams.builder().model(model)
+                .input("What's the weather in Rome?").addTool(tool).build());
+        ResponseFunctionToolCall call = first.output().stream().filter(ResponseOutputItem::isFunctionCall).findFirst()
+                .orElseThrow().asFunctionCall();
+        assertEquals("get_weather", call.name());
+
+        Response second = client.responses().create(ResponseCreateParams.builder().model(model).addTool(tool)
+                .previousResponseId(first.id())
+                .inputOfResponse(List.of(ResponseInputItem.ofFunctionCallOutput(ResponseInputItem.FunctionCallOutput.builder()
+                        .callId(call.callId()).output("21 degrees").build())))
+                .build());
+        assertTrue(text(second).contains("21 degrees"), text(second));
+    }
+
+    private static String text(Response response) {
+        return response.output().stream().filter(ResponseOutputItem::isMessage)
+                .flatMap(item -> item.asMessage().content().stream())
+                .filter(content -> content.isOutputText())
+                .map(content -> content.asOutputText().text())
+                .reduce("", String::concat);
     }
 
     private static ChatCompletion accumulate(ChatCompletionCreateParams params) {
