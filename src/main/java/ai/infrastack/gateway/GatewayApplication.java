@@ -3,6 +3,7 @@ package ai.infrastack.gateway;
 import ai.infrastack.gateway.analytics.AnalyticsConfiguration;
 import ai.infrastack.gateway.api.ApiConfiguration;
 import ai.infrastack.gateway.auth.AuthConfiguration;
+import ai.infrastack.gateway.bus.BusConfiguration;
 import ai.infrastack.gateway.catalog.CatalogConfiguration;
 import ai.infrastack.gateway.core.CoreConfiguration;
 import ai.infrastack.gateway.cost.CostConfiguration;
@@ -52,6 +53,7 @@ public final class GatewayApplication {
                 new StreamingConfiguration(),
                 new ApiConfiguration(),
                 new AnalyticsConfiguration(),
+                new BusConfiguration(),
                 new HealthConfiguration(),
                 new MetricsConfiguration(),
                 new ServerConfiguration())) {
