@@ -35,6 +35,7 @@ public final class BusConfiguration implements CamelConfiguration {
         r.bind("busItemOpener", new BusItemOpener());
         r.bind("busProcessedMessages", new ProcessedMessageRepository(database.dataSource(), "bus-requests"));
         r.bind("busChatRequestPreparer", new BusChatRequestPreparer());
+        r.bind("busChatAnswer", new BusChatAnswer());
         r.bind("busResultKeeper", new BusResultKeeper(results));
         r.bind("busRedeliveryResolver", new BusRedeliveryResolver(results, settings.longValue("gateway.bus.redelivery-wait-ms")));
         r.bind("busResultProducedMarker", new BusResultProducedMarker(results));
