@@ -10,10 +10,11 @@ import java.sql.SQLException;
 import java.util.Optional;
 
 /**
- * For a message the idempotent consumer has seen before: never runs it again. A kept answer that
- * was already sent is not sent twice; one that was not is sent now. With no answer kept, another
- * instance may still be running it (the partition moved in a rebalance), so this waits for its
- * answer a while; after that the earlier attempt is taken to have died with the instance, and the
+ * For a message the idempotent consumer has seen before: never runs it again. Another instance (or
+ * consumer thread) may still be running it — a partition moved in a rebalance, the same custom_id
+ * sent twice — so this waits a while for its answer to be sent; a sent answer is not sent twice.
+ * After the wait, an answer kept but not sent is sent now; with none kept the earlier attempt is
+ * taken to have died with its instance, and the
  * item is answered with a server_error {@code request_interrupted} rather than called (and
  * possibly charged) a second time.
  */
@@ -33,7 +34,8 @@ public final class BusRedeliveryResolver implements Processor {
         String messageId = exchange.getProperty(BusExchange.MESSAGE_ID, String.class);
         long deadline = System.nanoTime() + waitMs * 1_000_000L;
         Optional<BusResultStore.Kept> kept = store.find(messageId);
-        while (kept.isEmpty() && System.nanoTime() < deadline) {
+        // Until its answer was sent: one kept but not yet sent may be on its way out from the instance running it.
+        while ((kept.isEmpty() || !kept.get().produced()) && System.nanoTime() < deadline) {
             Thread.sleep(POLL_MS);
             kept = store.find(messageId);
         }

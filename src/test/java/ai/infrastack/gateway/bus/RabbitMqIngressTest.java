@@ -59,7 +59,9 @@ class RabbitMqIngressTest {
                 "gateway.bus.rabbitmq.exchange", exchange,
                 "gateway.bus.rabbitmq.requests-queue", requests,
                 "gateway.bus.rabbitmq.dead-letter-queue", deadLetters,
-                "gateway.bus.redelivery-wait-ms", "1000"));
+                "gateway.bus.redelivery-wait-ms", "1000",
+                // one consumer: the queue's order is the order of the answers, so the sentinel comes last
+                "gateway.bus.rabbitmq.consumers", "1"));
         awaitConsumer();
     }
 
