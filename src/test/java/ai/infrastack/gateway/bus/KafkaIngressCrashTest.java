@@ -104,6 +104,7 @@ class KafkaIngressCrashTest {
         props.put("gateway.database.url", db);
         props.put("gateway.request-log.journal-dir", dir.resolve("journal").toString());
         props.put("gateway.reload-enabled", "false");
+        props.put("gateway.bus.kafka.consumers", "4"); // one consumer thread per partition
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
         props.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "ai.infrastack.gateway.GatewayApplication"));
