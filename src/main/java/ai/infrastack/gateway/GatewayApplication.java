@@ -4,6 +4,7 @@ import ai.infrastack.gateway.analytics.AnalyticsConfiguration;
 import ai.infrastack.gateway.api.ApiConfiguration;
 import ai.infrastack.gateway.auth.AuthConfiguration;
 import ai.infrastack.gateway.batch.BatchConfiguration;
+import ai.infrastack.gateway.bus.BusConfiguration;
 import ai.infrastack.gateway.cache.CacheConfiguration;
 import ai.infrastack.gateway.catalog.CatalogConfiguration;
 import ai.infrastack.gateway.core.CoreConfiguration;
@@ -60,6 +61,7 @@ public final class GatewayApplication {
                 new ResponsesConfiguration(),
                 new AnalyticsConfiguration(),
                 new BatchConfiguration(),
+                new BusConfiguration(),
                 new HealthConfiguration(),
                 new MetricsConfiguration(),
                 new ServerConfiguration())) {

@@ -2,6 +2,7 @@ package ai.infrastack.gateway.metrics;
 
 import ai.infrastack.gateway.analytics.RequestLogWriter;
 import ai.infrastack.gateway.analytics.UsageRecorder;
+import ai.infrastack.gateway.bus.UsageEventPublisher;
 import ai.infrastack.gateway.core.Settings;
 import ai.infrastack.gateway.cost.CostCalculator;
 import org.apache.camel.CamelConfiguration;
@@ -27,6 +28,10 @@ public final class MetricsConfiguration implements CamelConfiguration {
                 mandatoryLookup(context, "usageRecorder", UsageRecorder.class)::unauthenticated);
         metrics.gaugeCounter("unified_unpriced_responses", "Responses with tokens but no catalog price",
                 mandatoryLookup(context, "costCalculator", CostCalculator.class)::unpricedResponses);
+        // Without KAFKA_BROKERS nothing is published, and nothing dropped.
+        Object events = context.getRegistry().lookupByName("usageEventPublisher");
+        metrics.gaugeCounter("unified_usage_events_dropped", "Usage events lost to a full buffer or an undeliverable send",
+                events instanceof UsageEventPublisher p ? p::dropped : () -> 0);
         Registry r = context.getRegistry();
         r.bind("gatewayMetrics", metrics);
         // camel-micrometer's route metrics land in the same registry as ours.
