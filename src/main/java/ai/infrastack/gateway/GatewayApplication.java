@@ -3,6 +3,7 @@ package ai.infrastack.gateway;
 import ai.infrastack.gateway.analytics.AnalyticsConfiguration;
 import ai.infrastack.gateway.api.ApiConfiguration;
 import ai.infrastack.gateway.auth.AuthConfiguration;
+import ai.infrastack.gateway.budget.BudgetConfiguration;
 import ai.infrastack.gateway.catalog.CatalogConfiguration;
 import ai.infrastack.gateway.core.CoreConfiguration;
 import ai.infrastack.gateway.cost.CostConfiguration;
@@ -15,6 +16,7 @@ import ai.infrastack.gateway.server.ServerConfiguration;
 import ai.infrastack.gateway.storage.StorageConfiguration;
 import ai.infrastack.gateway.streaming.StreamingConfiguration;
 import ai.infrastack.gateway.validation.ValidationConfiguration;
+import ai.infrastack.gateway.webhook.WebhookConfiguration;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.main.Main;
 
@@ -50,6 +52,8 @@ public final class GatewayApplication {
                 new RoutingConfiguration(),
                 new CostConfiguration(),
                 new StreamingConfiguration(),
+                new WebhookConfiguration(),
+                new BudgetConfiguration(),
                 new ApiConfiguration(),
                 new AnalyticsConfiguration(),
                 new HealthConfiguration(),

@@ -37,4 +37,8 @@ public final class ExchangeKeys {
     public static final String STATUS = "gatewayStatus";
     /** The GatewayException the client was answered with, for analytics. */
     public static final String ERROR = "gatewayError";
+    /** The end user the request's spend is charged to (String, budget.Attribution), for the request log. */
+    public static final String ATTRIBUTED_USER_ID = "gatewayAttributedUserId";
+    /** The project the request's spend is charged to (String, budget.Attribution), for the request log. */
+    public static final String ATTRIBUTED_PROJECT_ID = "gatewayAttributedProjectId";
 }
