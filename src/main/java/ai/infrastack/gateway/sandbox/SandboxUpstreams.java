@@ -207,6 +207,11 @@ public final class SandboxUpstreams implements AutoCloseable {
         holds.release(name);
     }
 
+    /** How many streams are parked under {@code name} right now: a test waits on it instead of on time. */
+    public int parked(String name) {
+        return holds.parked(name);
+    }
+
     /** The hold directives apply to every vendor's stream alike, so they are read here rather than by each simulator. */
     private static void hold(SandboxResponse response, String body) {
         SandboxDirectives directives = SandboxDirectives.parse(body);

@@ -32,6 +32,10 @@ final class StreamHolds {
         parked.computeIfAbsent(name, k -> new ArrayList<>()).add(resume);
     }
 
+    synchronized int parked(String name) {
+        return parked.getOrDefault(name, List.of()).size();
+    }
+
     synchronized void release(String name) {
         released.add(name);
         for (Runnable resume : parked.getOrDefault(name, List.of())) {
