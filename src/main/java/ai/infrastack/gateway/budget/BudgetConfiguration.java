@@ -24,7 +24,8 @@ public final class BudgetConfiguration implements CamelConfiguration {
         ObjectMapper mapper = mandatoryLookup(context, Json.BEAN, ObjectMapper.class);
         WebhookOutbox outbox = mandatoryLookup(context, "webhookOutbox", WebhookOutbox.class);
         BudgetLedger ledger = new BudgetLedger(database.dataSource(),
-                Duration.ofSeconds(settings.longValue("gateway.budget.reservation-ttl-seconds")));
+                Duration.ofSeconds(settings.longValue("gateway.budget.reservation-ttl-seconds")),
+                Math.max(1, settings.integer("gateway.database.pool-size") / 2), settings.longValue("gateway.budget.queue-timeout-ms"));
         BudgetLimits limits = new BudgetLimits(ledger, database.dataSource(),
                 Duration.ofMillis(settings.longValue("gateway.budget.limits-refresh-ms")));
         WorstCaseEstimator estimator = new WorstCaseEstimator(new TokenEstimator(),

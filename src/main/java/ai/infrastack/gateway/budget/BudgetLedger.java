@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
@@ -61,10 +64,47 @@ public final class BudgetLedger {
     private final DataSource dataSource;
     private final Duration reservationTtl;
     private final Set<BudgetScope> knownLocks = ConcurrentHashMap.newKeySet();
+    /**
+     * Transactions that wait on a budget's lock hold a pooled connection meanwhile: at most this many
+     * at once, the rest queue here rather than starve the pool (whose short timeout means "database down").
+     */
+    private final Semaphore transactions;
+    private final long queueTimeoutMs;
 
-    public BudgetLedger(DataSource dataSource, Duration reservationTtl) {
+    public BudgetLedger(DataSource dataSource, Duration reservationTtl, int concurrentTransactions, long queueTimeoutMs) {
         this.dataSource = dataSource;
         this.reservationTtl = reservationTtl;
+        this.transactions = new Semaphore(concurrentTransactions, true);
+        this.queueTimeoutMs = queueTimeoutMs;
+    }
+
+    private interface Transaction<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** One transaction, queued for a turn first; rolled back on any failure. */
+    private <T> T inTransaction(Transaction<T> work) throws SQLException {
+        try {
+            if (!transactions.tryAcquire(queueTimeoutMs, TimeUnit.MILLISECONDS)) {
+                throw new SQLTransientException("no budget transaction slot within " + queueTimeoutMs + " ms");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLTransientException("interrupted while queued for a budget transaction");
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } finally {
+            transactions.release();
+        }
     }
 
     /** The configured limits that apply to this attribution (its key, user and project, each period). */
@@ -94,35 +134,28 @@ public final class BudgetLedger {
         BigDecimal held = amount.setScale(SCALE, RoundingMode.CEILING);
         Instant now = Instant.now();
         ensureLocks(ordered);
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                lock(c, ordered);
-                Map<BudgetScope, Instant> starts = new LinkedHashMap<>();
-                for (BudgetScope s : ordered) {
-                    Instant start = s.period().start(now);
-                    starts.put(s, start);
-                    expireStale(c, s, start, now);
-                    BigDecimal limit = limitOf(c, s);
-                    if (limit != null) {
-                        BigDecimal[] sums = sums(c, s, start);
-                        if (sums[0].add(sums[1]).add(held).compareTo(limit) > 0) {
-                            c.rollback();
-                            return new Outcome(null, new Refusal(s, limit, sums[0], sums[1], s.period().reset(now)));
-                        }
+        return inTransaction(c -> {
+            lock(c, ordered);
+            Map<BudgetScope, Instant> starts = new LinkedHashMap<>();
+            for (BudgetScope s : ordered) {
+                Instant start = s.period().start(now);
+                starts.put(s, start);
+                expireStale(c, s, start, now);
+                BigDecimal limit = limitOf(c, s);
+                if (limit != null) {
+                    BigDecimal[] sums = sums(c, s, start);
+                    if (sums[0].add(sums[1]).add(held).compareTo(limit) > 0) {
+                        // Nothing was reserved; the expiries above are kept (they are true either way).
+                        return new Outcome(null, new Refusal(s, limit, sums[0], sums[1], s.period().reset(now)));
                     }
                 }
-                String id = "rsv_" + UUID.randomUUID().toString().replace("-", "");
-                for (BudgetScope s : ordered) {
-                    append(c, id, s, starts.get(s), "reserve", held, BigDecimal.ZERO, now.plus(reservationTtl), requestId, now);
-                }
-                c.commit();
-                return new Outcome(new Reservation(id, ordered, starts, held), null);
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
-        }
+            String id = "rsv_" + UUID.randomUUID().toString().replace("-", "");
+            for (BudgetScope s : ordered) {
+                append(c, id, s, starts.get(s), "reserve", held, BigDecimal.ZERO, now.plus(reservationTtl), requestId, now);
+            }
+            return new Outcome(new Reservation(id, ordered, starts, held), null);
+        });
     }
 
     /**
@@ -144,25 +177,19 @@ public final class BudgetLedger {
     private void close(Reservation r, String kind, BigDecimal spent, Map<BudgetScope, List<BigDecimal>> extraThresholds,
                        CrossingSink sink) throws SQLException {
         Instant now = Instant.now();
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                lock(c, r.scopes());
-                for (BudgetScope s : r.scopes()) {
-                    Instant start = r.periodStarts().get(s);
-                    // Already expired: the hold was given back then; the spend is still real.
-                    BigDecimal giveBack = closed(c, r.id(), s) ? BigDecimal.ZERO : r.amount().negate();
-                    append(c, r.id(), s, start, kind, giveBack, spent, null, null, now);
-                    if (sink != null && spent.signum() > 0) {
-                        announce(c, s, start, extraThresholds.getOrDefault(s, List.of()), sink, now);
-                    }
+        inTransaction(c -> {
+            lock(c, r.scopes());
+            for (BudgetScope s : r.scopes()) {
+                Instant start = r.periodStarts().get(s);
+                // Already expired: the hold was given back then; the spend is still real.
+                BigDecimal giveBack = closed(c, r.id(), s) ? BigDecimal.ZERO : r.amount().negate();
+                append(c, r.id(), s, start, kind, giveBack, spent, null, null, now);
+                if (sink != null && spent.signum() > 0) {
+                    announce(c, s, start, extraThresholds.getOrDefault(s, List.of()), sink, now);
                 }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
-        }
+            return null;
+        });
     }
 
     private void announce(Connection c, BudgetScope s, Instant start, List<BigDecimal> extra, CrossingSink sink, Instant now)
