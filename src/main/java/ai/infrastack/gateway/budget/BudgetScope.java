@@ -36,6 +36,6 @@ public record BudgetScope(String type, String id, Period period) {
     }
 
     public String describe() {
-        return period.wireName() + "ly budget of " + type + " '" + id + "'";
+        return (period == Period.DAY ? "daily" : "monthly") + " budget of " + type + " '" + id + "'";
     }
 }

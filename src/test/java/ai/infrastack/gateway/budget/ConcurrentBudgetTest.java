@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.budget;
 
+import ai.infrastack.gateway.support.Await;
 import ai.infrastack.gateway.support.RunningGateway;
 import ai.infrastack.gateway.support.TestDatabases;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -62,7 +63,7 @@ class ConcurrentBudgetTest {
             BigDecimal limit = worstCase.multiply(BigDecimal.valueOf(10)).add(worstCase.divide(BigDecimal.TWO));
             setBudget(a, "{\"project_id\":\"" + project + "\",\"period\":\"day\",\"limit\":" + limit.toPlainString() + "}");
             // b learns of the budget at its next look at the limits (at most gateway.budget.limits-refresh-ms)
-            awaitTrue(() -> budgetOf(b, project, "day") != null);
+            Await.until(() -> budgetOf(b, project, "day") != null);
             List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 calls.add(postAsync(i % 2 == 0 ? a : b, heldStream(MODEL, "shared", EXTRA), key));
@@ -78,7 +79,7 @@ class ConcurrentBudgetTest {
         String key = projectKey(gateway, "probe");
         setBudget(gateway, "{\"project_id\":\"probe\",\"period\":\"month\",\"limit\":100}");
         CompletableFuture<HttpResponse<String>> call = postAsync(gateway, heldStream(MODEL, "probe", EXTRA), key);
-        awaitTrue(() -> gateway.sandbox().parked("probe") == 1);
+        Await.until(() -> gateway.sandbox().parked("probe") == 1);
         BigDecimal reserved = budgetOf(gateway, "probe", "month").path("reserved").decimalValue();
         gateway.sandbox().release("probe");
         assertEquals(200, call.join().statusCode());
@@ -89,7 +90,7 @@ class ConcurrentBudgetTest {
     private static void check(List<CompletableFuture<HttpResponse<String>>> calls, IntSupplier parked, Runnable release,
                               BigDecimal limit, java.util.function.Supplier<JsonNode> budget) {
         // Every request has either been answered (402) or is parked upstream holding its reservation.
-        awaitTrue(() -> parked.getAsInt() + (int) calls.stream().filter(CompletableFuture::isDone).count() == 50);
+        Await.until(() -> parked.getAsInt() + (int) calls.stream().filter(CompletableFuture::isDone).count() == 50);
         int servedAtOnce = parked.getAsInt();
         JsonNode during = budget.get();
         release.run();
@@ -114,20 +115,5 @@ class ConcurrentBudgetTest {
         assertTrue(after.path("spent").decimalValue().compareTo(limit) <= 0, after.toString());
         assertTrue(after.path("spent").decimalValue().signum() > 0, after.toString());
         assertEquals(0, after.path("reserved").decimalValue().signum(), after.toString());
-    }
-
-    static void awaitTrue(java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not reached within 60 s");
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.budget;
 
+import ai.infrastack.gateway.support.Await;
 import ai.infrastack.gateway.support.RunningGateway;
 import ai.infrastack.gateway.support.TestDatabases;
 import ai.infrastack.gateway.support.WebhookReceiver;
@@ -26,7 +27,6 @@ import static ai.infrastack.gateway.budget.BudgetClients.json;
 import static ai.infrastack.gateway.budget.BudgetClients.postAsync;
 import static ai.infrastack.gateway.budget.BudgetClients.projectKey;
 import static ai.infrastack.gateway.budget.BudgetClients.setBudget;
-import static ai.infrastack.gateway.budget.ConcurrentBudgetTest.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -142,7 +142,7 @@ class CostAlertWebhookTest {
 
     /** Waits until the outbox holds {@code n} rows and none is pending. */
     private static void awaitDelivered(RunningGateway gateway, int n) {
-        awaitTrue(() -> {
+        Await.until(() -> {
             List<JsonNode> rows = deliveries(gateway);
             return rows.size() == n && rows.stream().allMatch(d -> "delivered".equals(d.path("status").asText()));
         });
