@@ -1,31 +1,19 @@
 package ai.infrastack.gateway.budget;
 
 import ai.infrastack.gateway.auth.Caller;
-import ai.infrastack.gateway.core.ErrorType;
-import ai.infrastack.gateway.core.GatewayException;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Whom a request's spend is charged to. A key pinned to a project charges that project only (naming
- * another is refused, 403); a key pinned to a user charges that user only; any key may name its own
- * end users with {@code budget.user_id}; an unpinned key (or the master key) may name a project.
+ * Whom a request's spend is charged to. A key pinned to a project or user always charges its own
+ * (a request naming another is charged to the key's own, as the request log records it); any key
+ * may name its own end users with {@code budget.user_id}; only the master key may name a project.
  */
 public record Attribution(String keyId, String userId, String projectId) {
 
     public static Attribution of(Caller caller, JsonNode budget) {
-        String askedUser = text(budget, "user_id");
-        String askedProject = text(budget, "project_id");
-        if (caller.projectId() != null && askedProject != null && !askedProject.equals(caller.projectId())) {
-            throw GatewayException.of(ErrorType.PERMISSION, "This API key belongs to project '" + caller.projectId()
-                    + "' and cannot charge project '" + askedProject + "'").param("budget.project_id").code("project_not_allowed").build();
-        }
-        if (caller.userId() != null && askedUser != null && !askedUser.equals(caller.userId())) {
-            throw GatewayException.of(ErrorType.PERMISSION, "This API key belongs to user '" + caller.userId()
-                    + "' and cannot charge user '" + askedUser + "'").param("budget.user_id").code("user_not_allowed").build();
-        }
-        return new Attribution(caller.keyId(),
-                caller.userId() != null ? caller.userId() : askedUser,
-                caller.projectId() != null ? caller.projectId() : askedProject);
+        String user = caller.userId() != null ? caller.userId() : text(budget, "user_id");
+        String project = caller.projectId() != null ? caller.projectId() : caller.admin() ? text(budget, "project_id") : null;
+        return new Attribution(caller.keyId(), user, project);
     }
 
     /** The most specific owner of the spend (user, else project, else key), for a request's own alert threshold. */
