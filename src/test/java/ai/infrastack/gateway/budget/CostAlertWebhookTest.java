@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Cost alerts reach a real HTTP receiver once per threshold per period, signed, on PostgreSQL:
- * with 20 requests crossing at once, after two 500 answers, and across a gateway restart.
+ * with 20 requests crossing at once over two instances, after two 500 answers, and across a restart.
  */
 class CostAlertWebhookTest {
     private static final String SECRET = "whsec_test_secret_0123456789";
@@ -54,9 +54,11 @@ class CostAlertWebhookTest {
     }
 
     @Test
-    void twenty_requests_crossing_thresholds_at_once_fire_one_signed_alert_per_threshold() {
+    void twenty_requests_crossing_thresholds_at_once_on_two_instances_fire_one_signed_alert_per_threshold() {
+        String database = TestDatabases.freshPostgres();
         try (WebhookReceiver receiver = WebhookReceiver.start();
-             RunningGateway gateway = RunningGateway.start(settings(TestDatabases.freshPostgres(), receiver, true))) {
+             RunningGateway gateway = RunningGateway.start(settings(database, receiver, true));
+             RunningGateway other = RunningGateway.start(settings(database, receiver, true))) {
             String key = projectKey(gateway, "alerts");
             // One request's cost, before anything is tracked for this project.
             HttpResponse<String> probe = gateway.post("/chat/completions", chat("gpt-4o", PROMPT, null), key);
@@ -71,7 +73,8 @@ class CostAlertWebhookTest {
                     + ",\"user_id\":\"u1\"}}");
             List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                calls.add(postAsync(gateway, body, key));
+                // split over two instances, each with its own webhook sender
+                calls.add(postAsync(i % 2 == 0 ? gateway : other, body, key));
             }
             calls.forEach(c -> assertEquals(200, c.join().statusCode()));
             awaitDelivered(gateway, 2);

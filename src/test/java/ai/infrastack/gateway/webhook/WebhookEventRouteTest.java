@@ -3,9 +3,12 @@ package ai.infrastack.gateway.webhook;
 import ai.infrastack.gateway.support.Await;
 import ai.infrastack.gateway.support.RunningGateway;
 import ai.infrastack.gateway.support.WebhookReceiver;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.Test;
 
+import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.Map;
 
@@ -16,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The contract other capabilities use: direct:webhook-event, the body delivered byte for byte. */
 class WebhookEventRouteTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BATCH = "{\"type\":\"batch_completed\",\"batch_id\":\"batch_123\",\"status\":\"completed\","
             + "\"total_requests\":100,\"successful_requests\":98,\"total_cost\":5.67}";
 
@@ -49,6 +53,43 @@ class WebhookEventRouteTest {
             assertEquals(d.header(WebhookSignature.ID_HEADER), p.header(WebhookSignature.ID_HEADER), "one event id for all its deliveries");
             assertEquals(0, alertsOnly.deliveries().size(), "an endpoint for cost_alert only gets no batch_completed");
         }
+    }
+
+    @Test
+    void an_endpoint_added_by_the_admin_api_gets_its_events_signed_with_its_secret_until_deleted() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start();
+             RunningGateway gateway = RunningGateway.start(Map.of("gateway.webhooks.poll-ms", "100"))) {
+            HttpResponse<String> created = gateway.post("/webhooks", "{\"url\":\"" + receiver.url()
+                    + "\",\"events\":[\"batch_completed\"]}", RunningGateway.MASTER_KEY);
+            assertEquals(201, created.statusCode(), created.body());
+            JsonNode endpoint = JSON.readTree(created.body());
+            String secret = endpoint.path("secret").asText();
+            assertTrue(secret.startsWith("whsec_"), created.body());
+            HttpResponse<String> list = gateway.get("/webhooks", RunningGateway.MASTER_KEY);
+            assertFalse(list.body().contains(secret), "a secret is shown once");
+            assertEquals(403, gateway.get("/webhooks", ordinaryKey(gateway)).statusCode());
+
+            ProducerTemplate producer = gateway.context().createProducerTemplate();
+            producer.sendBodyAndHeader("direct:webhook-event", JSON.readTree(BATCH), WebhookEventIntake.EVENT, "batch_completed");
+            Await.until(() -> receiver.accepted().size() == 1);
+            WebhookReceiver.Delivery d = receiver.accepted().get(0);
+            assertEquals(JSON.readTree(BATCH), JSON.readTree(d.body()));
+            assertTrue(WebhookSignature.verify(secret, d.header(WebhookSignature.TIMESTAMP_HEADER), d.body(),
+                    d.header(WebhookSignature.SIGNATURE_HEADER), Instant.now().getEpochSecond(), 300));
+
+            HttpResponse<String> deleted = gateway.delete("/webhooks/" + endpoint.path("id").asText(), RunningGateway.MASTER_KEY);
+            assertEquals(200, deleted.statusCode(), deleted.body());
+            Object rows = producer.request("direct:webhook-event", e -> {
+                e.getMessage().setBody(BATCH);
+                e.getMessage().setHeader(WebhookEventIntake.EVENT, "batch_completed");
+            }).getMessage().getHeader("GatewayWebhookDeliveries");
+            assertEquals(0, rows, "no endpoint takes it any more");
+        }
+    }
+
+    private static String ordinaryKey(RunningGateway gateway) throws Exception {
+        HttpResponse<String> r = gateway.post("/keys", "{\"tier\":\"pro\"}", RunningGateway.MASTER_KEY);
+        return JSON.readTree(r.body()).path("key").asText();
     }
 
     @Test
