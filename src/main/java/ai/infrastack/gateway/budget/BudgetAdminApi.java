@@ -5,7 +5,7 @@ import ai.infrastack.gateway.core.Cost;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.GatewayException;
-import ai.infrastack.gateway.core.ResponseHeaders;
+import ai.infrastack.gateway.core.AdminJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,7 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.math.BigDecimal;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,7 +39,8 @@ public final class BudgetAdminApi {
     /** POST /api/v1/budgets {key_id | user_id [+ project_id] | project_id, period, limit, alert_thresholds}. */
     public void set(Exchange exchange) {
         requireAdmin(exchange);
-        JsonNode body = parse(exchange.getMessage().getBody(byte[].class));
+        JsonNode body = AdminJson.object(mapper, exchange.getMessage().getBody(byte[].class),
+                "{\"project_id\": ..., \"period\": \"day\", \"limit\": 10.0}");
         BudgetScope scope = scope(body);
         JsonNode limit = body.get("limit");
         if (limit == null || !limit.isNumber() || limit.decimalValue().signum() < 0) {
@@ -59,12 +59,12 @@ public final class BudgetAdminApi {
                 thresholds.add(v.decimalValue());
             }
         }
-        String id = database(() -> ledger.setLimit(scope, limit.decimalValue(), thresholds));
+        String id = AdminJson.store("budget", LOG, () -> ledger.setLimit(scope, limit.decimalValue(), thresholds));
         limits.changed();
         LOG.info("Budget {} set: {} ${}", id, scope.describe(), limit.decimalValue().toPlainString());
-        BudgetLedger.Status status = database(() -> ledger.status(null)).stream().filter(s -> s.id().equals(id)).findFirst()
+        BudgetLedger.Status status = AdminJson.store("budget", LOG, () -> ledger.status(null)).stream().filter(s -> s.id().equals(id)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("budget " + id + " vanished"));
-        respond(exchange, 200, render(status));
+        AdminJson.respond(exchange, mapper, 200, render(status));
     }
 
     /** GET /api/v1/budgets */
@@ -74,19 +74,19 @@ public final class BudgetAdminApi {
         ObjectNode out = mapper.createObjectNode();
         out.put("object", "list");
         ArrayNode data = out.putArray("data");
-        database(() -> ledger.status(only)).forEach(s -> data.add(render(s)));
-        respond(exchange, 200, out);
+        AdminJson.store("budget", LOG, () -> ledger.status(only)).forEach(s -> data.add(render(s)));
+        AdminJson.respond(exchange, mapper, 200, out);
     }
 
     /** DELETE /api/v1/budgets/{id} */
     public void delete(Exchange exchange) {
         requireAdmin(exchange);
         String id = exchange.getMessage().getHeader("id", String.class);
-        if (!database(() -> ledger.deleteLimit(id))) {
+        if (!AdminJson.store("budget", LOG, () -> ledger.deleteLimit(id))) {
             throw GatewayException.of(ErrorType.NOT_FOUND, "No budget with id '" + id + "'").param("id").code("budget_not_found").build();
         }
         limits.changed();
-        respond(exchange, 200, mapper.createObjectNode().put("id", id).put("object", "budget").put("deleted", true));
+        AdminJson.respond(exchange, mapper, 200, mapper.createObjectNode().put("id", id).put("object", "budget").put("deleted", true));
     }
 
     private ObjectNode render(BudgetLedger.Status s) {
@@ -145,41 +145,6 @@ public final class BudgetAdminApi {
         Caller caller = exchange.getProperty(ExchangeKeys.CALLER, Caller.class);
         if (caller == null || !caller.admin()) {
             throw GatewayException.of(ErrorType.PERMISSION, "Setting budgets needs the master key").code("admin_only").build();
-        }
-    }
-
-    private JsonNode parse(byte[] body) {
-        try {
-            JsonNode node = body == null || body.length == 0 ? null : mapper.readTree(body);
-            if (node == null || !node.isObject()) {
-                throw GatewayException.invalid(null, "Send a JSON object: {\"project_id\": ..., \"period\": \"day\", \"limit\": 10.0}");
-            }
-            return node;
-        } catch (java.io.IOException e) {
-            throw GatewayException.invalid(null, "Request body is not valid JSON");
-        }
-    }
-
-    private void respond(Exchange exchange, int status, ObjectNode body) {
-        ResponseHeaders.reset(exchange, status);
-        try {
-            exchange.getMessage().setBody(mapper.writeValueAsBytes(body));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    interface Sql<T> {
-        T run() throws SQLException;
-    }
-
-    private static <T> T database(Sql<T> call) {
-        try {
-            return call.run();
-        } catch (SQLException e) {
-            LOG.warn("Budget store failed: {}", e.toString());
-            throw GatewayException.of(ErrorType.SERVER, "The budget store is unavailable right now; try again shortly")
-                    .status(503).code("database_unavailable").build();
         }
     }
 }

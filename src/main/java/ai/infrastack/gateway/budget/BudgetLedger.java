@@ -32,6 +32,11 @@ import javax.sql.DataSource;
  */
 public final class BudgetLedger {
     private static final int SCALE = 8;
+    /** A budget period's holds past their time to live with no closing row (parameters: scope, period start, now). */
+    private static final String EXPIRED_OPEN_HOLDS = " FROM budget_ledger r"
+            + " WHERE r.scope_type = ? AND r.scope_id = ? AND r.period = ? AND r.period_start = ? AND r.kind = 'reserve'"
+            + " AND r.expires_at < ? AND NOT EXISTS (SELECT 1 FROM budget_ledger x WHERE x.reservation_id = r.reservation_id"
+            + " AND x.scope_type = r.scope_type AND x.scope_id = r.scope_id AND x.period = r.period AND x.kind <> 'reserve')";
 
     /** Budgets held for one request, and what was held. */
     public record Reservation(String id, List<BudgetScope> scopes, Map<BudgetScope, Instant> periodStarts, BigDecimal amount) {}
@@ -326,10 +331,7 @@ public final class BudgetLedger {
     /** Appends an expire row for each reservation of this budget past its time to live and still open. */
     private static void expireStale(Connection c, BudgetScope s, Instant start, Instant now) throws SQLException {
         List<Object[]> stale = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT r.reservation_id, r.reserved_delta FROM budget_ledger r"
-                + " WHERE r.scope_type = ? AND r.scope_id = ? AND r.period = ? AND r.period_start = ? AND r.kind = 'reserve'"
-                + " AND r.expires_at < ? AND NOT EXISTS (SELECT 1 FROM budget_ledger x WHERE x.reservation_id = r.reservation_id"
-                + " AND x.scope_type = r.scope_type AND x.scope_id = r.scope_id AND x.period = r.period AND x.kind <> 'reserve')")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT r.reservation_id, r.reserved_delta" + EXPIRED_OPEN_HOLDS)) {
             bindScope(ps, s, 1);
             ps.setTimestamp(4, Timestamp.from(start));
             ps.setTimestamp(5, Timestamp.from(now));
@@ -383,10 +385,7 @@ public final class BudgetLedger {
     /** {spent, reserved} as a reader sees it: reservations past their time to live count as given back. */
     private static BigDecimal[] sums(Connection c, BudgetScope s, Instant start, Instant now) throws SQLException {
         BigDecimal[] sums = sums(c, s, start);
-        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(r.reserved_delta), 0) FROM budget_ledger r"
-                + " WHERE r.scope_type = ? AND r.scope_id = ? AND r.period = ? AND r.period_start = ? AND r.kind = 'reserve'"
-                + " AND r.expires_at < ? AND NOT EXISTS (SELECT 1 FROM budget_ledger x WHERE x.reservation_id = r.reservation_id"
-                + " AND x.scope_type = r.scope_type AND x.scope_id = r.scope_id AND x.period = r.period AND x.kind <> 'reserve')")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(SUM(r.reserved_delta), 0)" + EXPIRED_OPEN_HOLDS)) {
             bindScope(ps, s, 1);
             ps.setTimestamp(4, Timestamp.from(start));
             ps.setTimestamp(5, Timestamp.from(now));

@@ -2,7 +2,7 @@ package ai.infrastack.gateway.webhook;
 
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
-import ai.infrastack.gateway.core.ResponseHeaders;
+import ai.infrastack.gateway.core.AdminJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,7 +15,6 @@ import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -40,7 +39,8 @@ public final class WebhookAdminApi {
     }
 
     public void create(Exchange exchange) throws Exception {
-        JsonNode body = parse(exchange.getMessage().getBody(byte[].class));
+        JsonNode body = AdminJson.object(mapper, exchange.getMessage().getBody(byte[].class),
+                "{\"url\": ..., \"secret\": ..., \"events\": [...]}");
         String url = body.path("url").asText("");
         if (!url.startsWith("http://") && !url.startsWith("https://")) {
             throw GatewayException.invalid("url", "'url' must be an http:// or https:// URL");
@@ -64,11 +64,11 @@ public final class WebhookAdminApi {
         } else {
             events.add("*");
         }
-        WebhookEndpoint added = database(() -> endpoints.add(url, secret == null || secret.isNull() ? null : secret.asText(), events));
+        WebhookEndpoint added = AdminJson.store("webhook", LOG, () -> endpoints.add(url, secret == null || secret.isNull() ? null : secret.asText(), events));
         LOG.info("Webhook endpoint {} added", added.id());
         ObjectNode out = render(added);
         out.put("secret", added.secret());
-        respond(exchange, 201, out);
+        AdminJson.respond(exchange, mapper, 201, out);
     }
 
     public void list(Exchange exchange) {
@@ -76,18 +76,18 @@ public final class WebhookAdminApi {
         out.put("object", "list");
         ArrayNode data = out.putArray("data");
         endpoints.configured().forEach(e -> data.add(render(e).put("source", "configuration")));
-        database(endpoints::stored).forEach(e -> data.add(render(e).put("source", "admin_api")));
-        respond(exchange, 200, out);
+        AdminJson.store("webhook", LOG, endpoints::stored).forEach(e -> data.add(render(e).put("source", "admin_api")));
+        AdminJson.respond(exchange, mapper, 200, out);
     }
 
     public void delete(Exchange exchange) {
         String id = exchange.getMessage().getHeader("id", String.class);
-        if (!database(() -> endpoints.delete(id))) {
+        if (!AdminJson.store("webhook", LOG, () -> endpoints.delete(id))) {
             throw GatewayException.of(ErrorType.NOT_FOUND, "No webhook endpoint with id '" + id + "' (endpoints of application.properties are removed there)")
                     .param("id").code("webhook_not_found").build();
         }
         ObjectNode out = mapper.createObjectNode().put("id", id).put("object", "webhook_endpoint").put("deleted", true);
-        respond(exchange, 200, out);
+        AdminJson.respond(exchange, mapper, 200, out);
     }
 
     /** The latest 200 deliveries with their outcome, newest first. */
@@ -95,7 +95,7 @@ public final class WebhookAdminApi {
         ObjectNode out = mapper.createObjectNode();
         out.put("object", "list");
         ArrayNode data = out.putArray("data");
-        database(() -> {
+        AdminJson.store("webhook", LOG, () -> {
             try (Connection c = dataSource.getConnection();
                  PreparedStatement ps = c.prepareStatement("SELECT id, event_id, event_type, endpoint_id, status, attempts,"
                          + " last_status, last_error, created_at, delivered_at, next_attempt_at FROM webhook_outbox"
@@ -119,7 +119,7 @@ public final class WebhookAdminApi {
             }
             return null;
         });
-        respond(exchange, 200, out);
+        AdminJson.respond(exchange, mapper, 200, out);
     }
 
     private ObjectNode render(WebhookEndpoint e) {
@@ -132,42 +132,7 @@ public final class WebhookAdminApi {
         return o;
     }
 
-    private JsonNode parse(byte[] body) {
-        try {
-            JsonNode node = body == null || body.length == 0 ? null : mapper.readTree(body);
-            if (node == null || !node.isObject()) {
-                throw GatewayException.invalid(null, "Send a JSON object: {\"url\": ..., \"secret\": ..., \"events\": [...]}");
-            }
-            return node;
-        } catch (java.io.IOException e) {
-            throw GatewayException.invalid(null, "Request body is not valid JSON");
-        }
-    }
-
-    private void respond(Exchange exchange, int status, ObjectNode body) {
-        ResponseHeaders.reset(exchange, status);
-        try {
-            exchange.getMessage().setBody(mapper.writeValueAsBytes(body));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private static String iso(Timestamp t) {
         return t == null ? null : t.toInstant().toString();
-    }
-
-    interface Sql<T> {
-        T run() throws SQLException;
-    }
-
-    private static <T> T database(Sql<T> call) {
-        try {
-            return call.run();
-        } catch (SQLException e) {
-            LOG.warn("Webhook store failed: {}", e.toString());
-            throw GatewayException.of(ErrorType.SERVER, "The webhook store is unavailable right now; try again shortly")
-                    .status(503).code("database_unavailable").build();
-        }
     }
 }
