@@ -32,7 +32,9 @@ public final class BudgetConfiguration implements CamelConfiguration {
                 mandatoryLookup(context, "costCalculator", CostCalculator.class),
                 settings.decimal("gateway.budget.prompt-token-margin-percent"), settings.longValue("gateway.budget.tokens-per-image"));
         Registry r = context.getRegistry();
-        r.bind("budgetGuard", new BudgetGuard(estimator, ledger, limits, settings.longValue("gateway.budget.min-output-tokens")));
+        BudgetGuard guard = new BudgetGuard(estimator, ledger, limits, settings.longValue("gateway.budget.min-output-tokens"));
+        r.bind("budgetGuard", guard);
+        r.bind("budgetRelease", guard.release());
         r.bind("budgetSettler", new BudgetSettler(ledger, new CostAlerts(outbox, mapper), outbox));
         r.bind("budgetAdminApi", new BudgetAdminApi(ledger, limits, mapper));
     }

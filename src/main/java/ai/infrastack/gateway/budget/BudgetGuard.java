@@ -36,12 +36,19 @@ public final class BudgetGuard implements Processor {
     private final BudgetLedger ledger;
     private final BudgetLimits limits;
     private final long minOutputTokens;
+    private final UnsettledRelease release;
 
     public BudgetGuard(WorstCaseEstimator estimator, BudgetLedger ledger, BudgetLimits limits, long minOutputTokens) {
         this.estimator = estimator;
         this.ledger = ledger;
         this.limits = limits;
         this.minOutputTokens = minOutputTokens;
+        this.release = new UnsettledRelease(ledger, RESERVATION);
+    }
+
+    /** The error handler's step that gives an unsettled hold back. */
+    public UnsettledRelease release() {
+        return release;
     }
 
     @Override
@@ -120,7 +127,7 @@ public final class BudgetGuard implements Processor {
                         + "); it resets at " + r.reset());
             }
             exchange.setProperty(RESERVATION, outcome.reservation());
-            exchange.getExchangeExtension().addOnCompletion(new UnsettledRelease(ledger, RESERVATION));
+            exchange.getExchangeExtension().addOnCompletion(release);
         } catch (SQLException e) {
             LOG.warn("Budget reservation failed for request {}: {}", requestId, e.toString());
             if (limited) {

@@ -8,11 +8,11 @@ import org.slf4j.LoggerFactory;
 import java.sql.SQLException;
 
 /**
- * Runs when the request is done, whatever happened: a reservation the settle step never took (an
- * error before or from the provider, a failure anywhere after the guard) is given back at once
- * rather than held until it expires.
+ * Gives back a reservation the settle step never took: as the error handler's step
+ * ({@code budgetRelease}, before the error is answered) and, as a backstop for a failure that escapes
+ * the routes, when the exchange is done — then off the calling thread, which may be an event loop.
  */
-final class UnsettledRelease implements Synchronization {
+public final class UnsettledRelease implements Synchronization, org.apache.camel.Processor {
     private static final Logger LOG = LoggerFactory.getLogger(UnsettledRelease.class);
 
     private final BudgetLedger ledger;
@@ -24,21 +24,37 @@ final class UnsettledRelease implements Synchronization {
     }
 
     @Override
+    public void process(Exchange exchange) {
+        BudgetLedger.Reservation r = take(exchange);
+        if (r != null) {
+            release(r);
+        }
+    }
+
+    @Override
     public void onComplete(Exchange exchange) {
-        release(exchange);
+        releaseLater(exchange);
     }
 
     @Override
     public void onFailure(Exchange exchange) {
-        release(exchange);
+        releaseLater(exchange);
     }
 
-    private void release(Exchange exchange) {
-        BudgetLedger.Reservation r = exchange.getProperty(property, BudgetLedger.Reservation.class);
-        if (r == null) {
-            return;
+    private void releaseLater(Exchange exchange) {
+        BudgetLedger.Reservation r = take(exchange);
+        if (r != null) {
+            Thread.ofVirtual().name("budget-release").start(() -> release(r));
         }
+    }
+
+    private BudgetLedger.Reservation take(Exchange exchange) {
+        BudgetLedger.Reservation r = exchange.getProperty(property, BudgetLedger.Reservation.class);
         exchange.removeProperty(property);
+        return r;
+    }
+
+    private void release(BudgetLedger.Reservation r) {
         try {
             ledger.release(r);
         } catch (SQLException e) {
