@@ -63,12 +63,26 @@ public final class BudgetGuard implements Processor {
             exchange.setProperty(ExchangeKeys.ATTRIBUTED_USER_ID, attribution.userId());
             exchange.setProperty(ExchangeKeys.ATTRIBUTED_PROJECT_ID, attribution.projectId());
         }
-        WorstCaseEstimator.Estimate estimate = estimator.estimate(model, request);
-        if (estimate.cost() == null) {
-            // No price, no cost: nothing can be charged, so nothing is held (the cost step flags the model).
+        BigDecimal maxCost = decimal(budget, "max_cost");
+        BigDecimal threshold = decimal(budget, "cost_alert_threshold");
+        List<BudgetScope> scopes = new ArrayList<>();
+        if (attribution != null) {
+            try {
+                limits.applying(attribution).forEach(l -> scopes.add(l.scope()));
+            } catch (SQLException e) {
+                LOG.warn("Budgets unreadable for request {}: {}", exchange.getProperty(ExchangeKeys.REQUEST_ID), e.toString());
+                throw unavailable();
+            }
+        }
+        boolean limited = !scopes.isEmpty();
+        if (threshold != null && attribution != null) {
+            scopes.add(attribution.narrowest(Period.DAY));
+        }
+        if (maxCost == null && scopes.isEmpty() || !model.priced()) {
+            // Nothing to check (no tokenizing on the common path), or no price: nothing can be charged.
             return;
         }
-        BigDecimal maxCost = decimal(budget, "max_cost");
+        WorstCaseEstimator.Estimate estimate = estimator.estimate(model, request);
         if (maxCost != null && estimate.cost().compareTo(maxCost) > 0) {
             String why = "The request's worst-case cost is $" + Cost.rendered(estimate.cost()) + " (" + estimate.promptTokens()
                     + " prompt tokens at most, " + estimate.outputTokens() + " output tokens), above budget.max_cost $" + maxCost.toPlainString();
@@ -82,25 +96,9 @@ public final class BudgetGuard implements Processor {
             cap(exchange, request, fits);
             estimate = estimator.estimate(model, request);
         }
-        if (attribution == null) {
-            return;
+        if (!scopes.isEmpty()) {
+            reserve(exchange, model, request, estimate, maxCost, scopes, limited);
         }
-        List<BudgetScope> scopes = new ArrayList<>();
-        BigDecimal threshold = decimal(budget, "cost_alert_threshold");
-        try {
-            limits.applying(attribution).forEach(l -> scopes.add(l.scope()));
-        } catch (SQLException e) {
-            LOG.warn("Budgets unreadable for request {}: {}", exchange.getProperty(ExchangeKeys.REQUEST_ID), e.toString());
-            throw unavailable();
-        }
-        boolean limited = !scopes.isEmpty();
-        if (threshold != null) {
-            scopes.add(attribution.narrowest(Period.DAY));
-        }
-        if (scopes.isEmpty()) {
-            return;
-        }
-        reserve(exchange, model, request, estimate, maxCost, scopes, limited);
     }
 
     private void reserve(Exchange exchange, ModelSpec model, ObjectNode request, WorstCaseEstimator.Estimate estimate, BigDecimal maxCost,
