@@ -4,6 +4,7 @@ import ai.infrastack.gateway.analytics.AnalyticsConfiguration;
 import ai.infrastack.gateway.api.ApiConfiguration;
 import ai.infrastack.gateway.auth.AuthConfiguration;
 import ai.infrastack.gateway.batch.BatchConfiguration;
+import ai.infrastack.gateway.budget.BudgetConfiguration;
 import ai.infrastack.gateway.bus.BusConfiguration;
 import ai.infrastack.gateway.cache.CacheConfiguration;
 import ai.infrastack.gateway.catalog.CatalogConfiguration;
@@ -20,6 +21,7 @@ import ai.infrastack.gateway.server.ServerConfiguration;
 import ai.infrastack.gateway.storage.StorageConfiguration;
 import ai.infrastack.gateway.streaming.StreamingConfiguration;
 import ai.infrastack.gateway.validation.ValidationConfiguration;
+import ai.infrastack.gateway.webhook.WebhookConfiguration;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.main.Main;
 
@@ -57,6 +59,8 @@ public final class GatewayApplication {
                 new CacheConfiguration(),
                 new CostConfiguration(),
                 new StreamingConfiguration(),
+                new WebhookConfiguration(),
+                new BudgetConfiguration(),
                 new ApiConfiguration(),
                 new ResponsesConfiguration(),
                 new AnalyticsConfiguration(),

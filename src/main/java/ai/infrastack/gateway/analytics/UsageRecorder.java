@@ -70,8 +70,10 @@ public final class UsageRecorder implements Processor {
                 exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class),
                 exchange.getProperty(ExchangeKeys.RECEIVED_AT, Instant.now(), Instant.class),
                 caller == null ? null : caller.keyId(),
-                attribution(caller, caller == null ? null : caller.userId(), budget, "user_id"),
-                attribution(caller, caller == null ? null : caller.projectId(), budget, "project_id"),
+                exchange.getProperty(ExchangeKeys.ATTRIBUTED_USER_ID,
+                        attribution(caller, caller == null ? null : caller.userId(), budget, "user_id"), String.class),
+                exchange.getProperty(ExchangeKeys.ATTRIBUTED_PROJECT_ID,
+                        attribution(caller, caller == null ? null : caller.projectId(), budget, "project_id"), String.class),
                 text(budget, "tracking_id"),
                 request == null ? null : text(request, "model"),
                 model == null ? null : model.id(),
@@ -94,8 +96,8 @@ public final class UsageRecorder implements Processor {
     }
 
     /**
-     * Usage belongs to the key's user and project. Only the master key may attribute a request to
-     * one (budget.user_id / budget.project_id), so no key can add spend to a project not its own.
+     * Usage belongs to the key's user and project. Requests that passed the budget step carry its
+     * attribution (a key may name its own end users); before it, only the master key may attribute.
      */
     private static String attribution(Caller caller, String fromKey, JsonNode budget, String field) {
         if (fromKey != null) {

@@ -60,4 +60,8 @@ public final class ExchangeKeys {
     public static final String RESPONSES_TURN = "gatewayResponsesTurn";
     /** The Response object rendered for the client, before it is stored and written (ObjectNode). */
     public static final String RESPONSE_OBJECT = "gatewayResponseObject";
+    /** The end user the request's spend is charged to (String, budget.Attribution), for the request log. */
+    public static final String ATTRIBUTED_USER_ID = "gatewayAttributedUserId";
+    /** The project the request's spend is charged to (String, budget.Attribution), for the request log. */
+    public static final String ATTRIBUTED_PROJECT_ID = "gatewayAttributedProjectId";
 }

@@ -56,7 +56,8 @@ public final class TokenEstimator {
         return new Usage(prompt, 0, 0, count(completion.toString()), 0, true);
     }
 
-    private long count(String text) {
+    /** Tokens of one text in o200k_base. */
+    public long count(String text) {
         return text.isEmpty() ? 0 : VOCABULARY.join().countTokensOrdinary(text);
     }
 }
