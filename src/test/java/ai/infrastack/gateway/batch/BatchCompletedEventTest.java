@@ -1,46 +1,39 @@
 package ai.infrastack.gateway.batch;
 
 import ai.infrastack.gateway.support.RunningGateway;
+import ai.infrastack.gateway.support.WebhookReceiver;
+import ai.infrastack.gateway.webhook.WebhookSignature;
 import com.fasterxml.jackson.databind.JsonNode;
-import org.apache.camel.builder.RouteBuilder;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
+import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static ai.infrastack.gateway.support.RunningGateway.MASTER_KEY;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The batch_completed event reaches the webhook outbox's route (direct:webhook-event, owned by the
- * webhooks capability; a stand-in here) once, with the spec's body, its type in GatewayWebhookEvent and
- * the batch's webhook_url in GatewayWebhookUrl. Without that route a batch still completes (every other
- * batch test runs without it). Delivery itself is the outbox's, tested there.
+ * A finished batch's batch_completed event goes through the webhook outbox to the batch's webhook_url:
+ * delivered once, signed with the URL secret, with exactly the spec's body, also after the receiver
+ * answered 500 once.
  */
 class BatchCompletedEventTest {
-
-    record Event(String body, Map<String, Object> headers) {
-    }
+    private static final String URL_SECRET = "whsec_batch_url_secret_0123456789";
 
     @Test
-    void a_finished_batch_hands_the_spec_body_to_the_webhook_outbox_once() throws Exception {
-        List<Event> events = new CopyOnWriteArrayList<>();
-        try (RunningGateway gateway = RunningGateway.start(Map.of("gateway.batch.poll-ms", "200"))) {
-            gateway.context().addRoutes(new RouteBuilder() {
-                @Override
-                public void configure() {
-                    from("direct:webhook-event").routeId("webhook-outbox-stand-in")
-                            .process(e -> events.add(new Event(e.getMessage().getBody(String.class), Map.copyOf(e.getMessage().getHeaders()))));
-                }
-            });
-            var body = Batches.body(4, 2, i -> "webhook item " + i);
-            body.put("webhook_url", "https://hooks.example.com/batches?token=abc");
-            ((com.fasterxml.jackson.databind.node.ObjectNode) body.path("requests").get(3))
-                    .put("model", "no-such-model");
+    void a_finished_batch_is_announced_once_to_its_webhook_url_signed_with_the_spec_body() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start();
+             RunningGateway gateway = RunningGateway.start(Map.of("gateway.batch.poll-ms", "200",
+                     "gateway.webhooks.url-secret", URL_SECRET, "gateway.webhooks.poll-ms", "100",
+                     "gateway.webhooks.backoff-base-ms", "50", "gateway.webhooks.backoff-max-ms", "200"))) {
+            receiver.failNext(1);
+            ObjectNode body = Batches.body(4, 2, i -> "webhook item " + i);
+            body.put("webhook_url", receiver.url());
+            ((ObjectNode) body.path("requests").get(3)).put("model", "no-such-model");
             HttpResponse<String> r = gateway.post("/batches", body.toString(), MASTER_KEY);
             assertEquals(202, r.statusCode(), r.body());
             String id = Batches.read(r.body()).path("batch_id").asText();
@@ -48,15 +41,16 @@ class BatchCompletedEventTest {
             assertEquals("failed", done.path("results").get(3).path("status").asText(), done.toString());
             assertEquals("not_found_error", done.path("results").get(3).path("error").path("type").asText(), done.toString());
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (events.isEmpty() && System.nanoTime() < deadline) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (receiver.accepted().isEmpty() && System.nanoTime() < deadline) {
                 Batches.pause();
             }
-            assertEquals(1, events.size(), events.toString());
-            Event event = events.get(0);
-            assertEquals("batch_completed", event.headers().get("GatewayWebhookEvent"));
-            assertEquals("https://hooks.example.com/batches?token=abc", event.headers().get("GatewayWebhookUrl"));
-            JsonNode sent = Batches.read(event.body());
+            assertEquals(1, receiver.accepted().size(), receiver.deliveries().toString());
+            assertEquals(2, receiver.deliveries().size(), "one 500, then the accepted retry: " + receiver.deliveries());
+            WebhookReceiver.Delivery d = receiver.accepted().get(0);
+            assertTrue(WebhookSignature.verify(URL_SECRET, d.header(WebhookSignature.TIMESTAMP_HEADER), d.body(),
+                    d.header(WebhookSignature.SIGNATURE_HEADER), Instant.now().getEpochSecond(), 300), "signature of " + d);
+            JsonNode sent = Batches.read(d.body());
             assertEquals("batch_completed", sent.path("type").asText());
             assertEquals(id, sent.path("batch_id").asText());
             assertEquals("completed", sent.path("status").asText());

@@ -175,6 +175,7 @@ class KafkaIngressTest {
         Map<String, String> oneConsumerEach = Map.of("gateway.database.url", db, "gateway.bus.kafka.consumers", "1");
         RunningGateway first = gateway(topics, oneConsumerEach);
         RunningGateway second = gateway(topics, oneConsumerEach);
+        topics.awaitGroupMembers(2);
 
         for (int i = 0; i < 100; i++) {
             topics.send("p" + i, chat("split-" + i, "gpt-4o-mini"), auth(KEY));

@@ -43,6 +43,25 @@ final class KafkaTopics implements AutoCloseable {
                 ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new StringSerializer());
     }
 
+    /**
+     * Waits until the gateways' consumer group has {@code members} members, each assigned partitions of
+     * the request topic: messages produced before a late member joins would all go to the first one.
+     */
+    void awaitGroupMembers(int members) throws Exception {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+        try (org.apache.kafka.clients.admin.Admin admin = broker.admin()) {
+            while (System.nanoTime() < deadline) {
+                var group = admin.describeConsumerGroups(List.of(this.group)).all().get().get(this.group);
+                if (group.members().size() == members
+                        && group.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
+                    return;
+                }
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("the consumer group " + group + " never had " + members + " members with partitions");
+    }
+
     /** The gateway's settings for these topics (group, topics, brokers). */
     Map<String, String> gatewaySettings() {
         Map<String, String> s = new HashMap<>();
