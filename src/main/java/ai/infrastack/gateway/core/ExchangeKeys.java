@@ -37,4 +37,12 @@ public final class ExchangeKeys {
     public static final String STATUS = "gatewayStatus";
     /** The GatewayException the client was answered with, for analytics. */
     public static final String ERROR = "gatewayError";
+    /** Every upstream attempt of the request, in order (core.Attempts), for failover and the request log. */
+    public static final String ATTEMPTS = "gatewayAttempts";
+    /** The routing decision (routing.RoutingDecision): candidates, the one answering, why, fallback used. */
+    public static final String ROUTING = "gatewayRouting";
+    /** True when the answer came from the response cache (Boolean, set by the cache step); absent = false. */
+    public static final String CACHE_HIT = "gatewayCacheHit";
+    /** The provider deployment a call goes to ("openai", or "openai/eu"), chosen by the load balancer (String). */
+    public static final String DEPLOYMENT = "gatewayDeployment";
 }

@@ -1,0 +1,81 @@
+package ai.infrastack.gateway.provider;
+
+import ai.infrastack.gateway.catalog.ModelSpec;
+import ai.infrastack.gateway.core.Attempts;
+import ai.infrastack.gateway.core.ExchangeKeys;
+import io.github.resilience4j.core.IntervalFunction;
+import org.apache.camel.Exchange;
+import org.apache.camel.Processor;
+import org.apache.camel.ProducerTemplate;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Provider step inside the circuit breaker: makes the upstream call (direct:upstream-call) and
+ * decides, per failed attempt, what the same deployment does next. A network error (refused, reset,
+ * closed without an answer) is retried up to {@code gateway.retry.network-retries} times with
+ * exponential backoff and jitter (Resilience4j's IntervalFunction); a 429 whose Retry-After is
+ * within {@code gateway.retry.max-retry-after-ms} is waited out once; anything else ends here:
+ * a 5xx or a timeout is thrown for the breaker to count and the failover step to handle, a refusal
+ * of the request (4xx) as a {@link ProviderRefusal}. Every attempt is recorded (core.Attempts).
+ * A stream is only opened here (read up to its first content), so nothing is ever retried after
+ * content reached the client.
+ */
+public final class RetryingUpstreamCall implements Processor {
+    private static final String UPSTREAM_CALL = "direct:upstream-call";
+
+    private final ProducerTemplate template;
+    private final int networkRetries;
+    private final IntervalFunction backoff;
+    private final long maxRetryAfterMs;
+
+    public RetryingUpstreamCall(ProducerTemplate template, int networkRetries, long initialBackoffMs, double jitter, long maxRetryAfterMs) {
+        this.template = template;
+        this.networkRetries = networkRetries;
+        this.backoff = IntervalFunction.ofExponentialRandomBackoff(initialBackoffMs, 2.0, jitter);
+        this.maxRetryAfterMs = maxRetryAfterMs;
+    }
+
+    @Override
+    public void process(Exchange exchange) throws Exception {
+        Attempts attempts = Attempts.of(exchange);
+        String provider = exchange.getProperty(ExchangeKeys.PROVIDER, String.class);
+        ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
+        String deployment = exchange.getProperty(ExchangeKeys.DEPLOYMENT, provider, String.class);
+        int networkFailures = 0;
+        boolean waitedForRateLimit = false;
+        while (true) {
+            long started = System.nanoTime();
+            exchange.setException(null);
+            template.send(UPSTREAM_CALL, exchange);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            Throwable thrown = exchange.getException();
+            if (thrown == null) {
+                attempts.add(provider, model.id(), deployment, "ok", 200, ms);
+                UpstreamCompletions.handOver(exchange);
+                return;
+            }
+            exchange.setException(null);
+            UpstreamFailure failure = UpstreamFailure.of(thrown, provider);
+            attempts.add(provider, model.id(), deployment, failure.outcome(), failure.upstreamStatus(), ms);
+            switch (failure.kind()) {
+                case NETWORK -> {
+                    if (networkFailures < networkRetries) {
+                        Thread.sleep(backoff.apply(++networkFailures));
+                        continue;
+                    }
+                }
+                case RATE_LIMITED -> {
+                    if (!waitedForRateLimit && failure.retryAfterMs() >= 0 && failure.retryAfterMs() <= maxRetryAfterMs) {
+                        waitedForRateLimit = true;
+                        Thread.sleep(failure.retryAfterMs());
+                        continue;
+                    }
+                }
+                case REFUSED -> throw new ProviderRefusal(failure.error());
+                default -> { }
+            }
+            throw failure.error();
+        }
+    }
+}
