@@ -135,6 +135,8 @@ public final class ProviderDeclaration implements Processor {
     @Override
     public void process(Exchange exchange) {
         exchange.setProperty(ExchangeKeys.PROVIDER_DECLARATION, this);
+        // created here, on the request's exchange: the breaker's copies share it, so failed attempts are kept
+        ai.infrastack.gateway.core.Attempts.of(exchange);
     }
 
     private static IllegalArgumentException invalid(String parameter, String value, String expected) {

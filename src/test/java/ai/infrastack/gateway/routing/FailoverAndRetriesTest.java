@@ -2,6 +2,7 @@ package ai.infrastack.gateway.routing;
 
 import ai.infrastack.gateway.sandbox.RecordedRequest;
 import ai.infrastack.gateway.support.RunningGateway;
+import ai.infrastack.gateway.support.TestDatabases;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,6 +11,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,10 +33,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FailoverAndRetriesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static RunningGateway gateway;
+    private static String database;
 
     @BeforeAll
     static void start() {
+        database = TestDatabases.freshH2();
         gateway = RunningGateway.start(Map.of(
+                "gateway.database.url", database,
                 "camel.component.http.response-timeout", "1500",
                 "gateway.retry.backoff-initial-ms", "20"));
     }
@@ -52,6 +60,39 @@ class FailoverAndRetriesTest {
         assertEquals(List.of("gemini-2.0-flash", "claude-3-haiku"), ids(routing.get("considered_models")));
         assertEquals(1, calls("gemini", nonce));
         assertEquals(1, calls("anthropic", nonce));
+
+        // The request log keeps both attempts; only the answering model is charged.
+        JsonNode row = awaitRow("gemini-2.0-flash"); // the only request of this class to that model
+        assertTrue(row.get("fallback_used").asBoolean());
+        assertEquals("claude-3-haiku", row.get("served_model").asText());
+        assertEquals(0, body.get("cost").get("total_cost").decimalValue().compareTo(row.get("total_cost").decimalValue()));
+        JsonNode attempts = JSON.readTree(row.get("attempts").asText());
+        assertEquals(2, attempts.size(), attempts.toString());
+        assertEquals("google", attempts.get(0).get("provider").asText());
+        assertEquals("upstream_error", attempts.get(0).get("outcome").asText());
+        assertEquals(503, attempts.get(0).get("status").asInt());
+        assertEquals(2, attempts.get(1).get("attempt").asInt());
+        assertEquals("anthropic", attempts.get(1).get("provider").asText());
+        assertEquals("ok", attempts.get(1).get("outcome").asText());
+    }
+
+    private static JsonNode awaitRow(String firstModel) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        do {
+            try (Connection c = DriverManager.getConnection(database);
+                 PreparedStatement ps = c.prepareStatement(
+                         "SELECT served_model, total_cost, fallback_used, attempts FROM request_log WHERE requested_model = ?")) {
+                ps.setString(1, firstModel);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return JSON.createObjectNode().put("served_model", rs.getString(1)).put("total_cost", rs.getBigDecimal(2))
+                                .put("fallback_used", rs.getBoolean(3)).put("attempts", rs.getString(4));
+                    }
+                }
+            }
+            Thread.sleep(25);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError("no request_log row for " + firstModel);
     }
 
     @Test
