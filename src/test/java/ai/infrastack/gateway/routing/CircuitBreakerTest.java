@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A dead provider leaves rotation: after the configured failures its breaker opens, requests are
  * answered by the fallback without calling it (the sandbox's request log proves it), and after
- * the configured wait the breaker half-opens and a call reaches it again.
+ * the configured wait the breaker half-opens and a call reaches it again. Health reports it down
+ * while its breaker is open.
  */
 class CircuitBreakerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -51,6 +52,9 @@ class CircuitBreakerTest {
             assertTrue(body.get("routing").get("fallback_used").asBoolean());
         }
         assertEquals(3, mistralCalls(), "an open breaker keeps calls away from the dead provider");
+        JsonNode health = JSON.readTree(gateway.get("/health", null).body());
+        assertEquals("down", health.get("providers").get("mistral").get("status").asText(), health.toString());
+        assertEquals("degraded", health.get("status").asText());
 
         // Half-open after the wait (1 s here): the provider has recovered, and a probe reaches it.
         JsonNode answered = null;
@@ -60,6 +64,8 @@ class CircuitBreakerTest {
         }
         assertEquals("mistral", answered.get("provider").asText());
         assertEquals(4, mistralCalls());
+        JsonNode after = JSON.readTree(gateway.get("/health", null).body()).get("providers").get("mistral");
+        assertTrue(!after.get("status").asText().equals("down"), after.toString());
     }
 
     private static long mistralCalls() {
