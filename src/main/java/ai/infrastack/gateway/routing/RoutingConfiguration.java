@@ -6,6 +6,8 @@ import ai.infrastack.gateway.provider.ProviderBreakers;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 
+import java.nio.file.Path;
+
 import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
 
 /** Binds the steps that pick the model (and so the provider route) and fail over to the next one. */
@@ -21,5 +23,9 @@ public final class RoutingConfiguration implements CamelConfiguration {
         context.getRegistry().bind("modelResolver", new ModelResolver(mandatoryLookup(context, "modelCatalog", ModelCatalog.class),
                 router, new ModelRanking(latency), breakers::admits));
         context.getRegistry().bind("failover", new Failover(router, breakers));
+        // the file camel-main read at start (GatewayApplication), unless a test names another
+        String file = settings.find("gateway.router.config-file")
+                .orElse(System.getProperty("gateway.config", System.getenv().getOrDefault("GATEWAY_CONFIG", "application.properties")));
+        context.getRegistry().bind("routerConfigReloader", new RouterConfigReloader(Path.of(file), router, context, settings::optional));
     }
 }
