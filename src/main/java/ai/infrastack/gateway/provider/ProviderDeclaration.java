@@ -31,6 +31,9 @@ public final class ProviderDeclaration implements Processor {
     private String streamOptions = "send";
     private String requestFields = "openai";
     private volatile ProviderQuirks quirks;
+    private String deployments = "";
+    private String balancing = "round-robin";
+    private volatile DeploymentBalancer balancer;
 
     public void setName(String name) {
         if (!NAME.matcher(name).matches()) {
@@ -89,6 +92,32 @@ public final class ProviderDeclaration implements Processor {
             throw invalid("requestFields", requestFields, "one of " + REQUEST_FIELDS);
         }
         this.requestFields = requestFields;
+    }
+
+    public void setDeployments(String deployments) {
+        try {
+            DeploymentBalancer.parse(deployments);
+        } catch (RuntimeException e) {
+            throw invalid("deployments", deployments, "name:weight pairs separated by commas (" + e.getMessage() + ")");
+        }
+        this.deployments = deployments;
+    }
+
+    public void setBalancing(String balancing) {
+        if (!DeploymentBalancer.STRATEGIES.contains(balancing)) {
+            throw invalid("balancing", balancing, "one of " + DeploymentBalancer.STRATEGIES);
+        }
+        this.balancing = balancing;
+    }
+
+    /** How calls are spread over the provider's deployments (one, unless its file declares several). */
+    public DeploymentBalancer balancer() {
+        DeploymentBalancer b = balancer;
+        if (b == null) {
+            b = new DeploymentBalancer(DeploymentBalancer.parse(deployments), balancing);
+            balancer = b;
+        }
+        return b;
     }
 
     /** A declaration built in code (tests, tools) rather than by a route file; null values stay unset. */

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * a 5xx or a timeout is thrown for the breaker to count and the failover step to handle, a refusal
  * of the request (4xx) as a {@link ProviderRefusal}. Every attempt is recorded (core.Attempts).
  * A stream is only opened here (read up to its first content), so nothing is ever retried after
- * content reached the client.
+ * content reached the client. The deployment (of several the provider file may declare) is picked
+ * by the provider's {@link DeploymentBalancer} and counted busy until its answer is relayed.
  */
 public final class RetryingUpstreamCall implements Processor {
     private static final String UPSTREAM_CALL = "direct:upstream-call";
@@ -39,9 +40,36 @@ public final class RetryingUpstreamCall implements Processor {
     @Override
     public void process(Exchange exchange) throws Exception {
         Attempts attempts = Attempts.of(exchange);
+        balanced(exchange, attempts);
+        UpstreamCompletions.handOver(exchange);
+    }
+
+    private void balanced(Exchange exchange, Attempts attempts) throws Exception {
         String provider = exchange.getProperty(ExchangeKeys.PROVIDER, String.class);
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
-        String deployment = exchange.getProperty(ExchangeKeys.DEPLOYMENT, provider, String.class);
+        DeploymentBalancer balancer = exchange.getProperty(ExchangeKeys.PROVIDER_DECLARATION, ProviderDeclaration.class).balancer();
+        DeploymentBalancer.Deployment picked = balancer.pick(d -> true);
+        String deployment = picked.name().isEmpty() ? provider : provider + "/" + picked.name();
+        exchange.setProperty(ExchangeKeys.DEPLOYMENT, deployment);
+        balancer.started(picked);
+        try {
+            call(exchange, attempts, provider, model, deployment);
+        } finally {
+            // a stream is relayed after this step: it stays busy until the request ends
+            if (exchange.getException() == null && exchange.getProperty(ExchangeKeys.OPENED_STREAM) != null) {
+                exchange.getExchangeExtension().addOnCompletion(new org.apache.camel.support.SynchronizationAdapter() {
+                    @Override
+                    public void onDone(Exchange done) {
+                        balancer.finished(picked);
+                    }
+                });
+            } else {
+                balancer.finished(picked);
+            }
+        }
+    }
+
+    private void call(Exchange exchange, Attempts attempts, String provider, ModelSpec model, String deployment) throws Exception {
         int networkFailures = 0;
         boolean waitedForRateLimit = false;
         while (true) {
@@ -52,7 +80,6 @@ public final class RetryingUpstreamCall implements Processor {
             Throwable thrown = exchange.getException();
             if (thrown == null) {
                 attempts.add(provider, model.id(), deployment, "ok", 200, ms);
-                UpstreamCompletions.handOver(exchange);
                 return;
             }
             exchange.setException(null);
