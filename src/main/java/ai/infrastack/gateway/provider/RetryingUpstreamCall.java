@@ -29,12 +29,18 @@ public final class RetryingUpstreamCall implements Processor {
     private final int networkRetries;
     private final IntervalFunction backoff;
     private final long maxRetryAfterMs;
+    private volatile java.util.function.BooleanSupplier balancing = () -> true;
 
     public RetryingUpstreamCall(ProducerTemplate template, int networkRetries, long initialBackoffMs, double jitter, long maxRetryAfterMs) {
         this.template = template;
         this.networkRetries = networkRetries;
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(initialBackoffMs, 2.0, jitter);
         this.maxRetryAfterMs = maxRetryAfterMs;
+    }
+
+    /** Whether calls are spread over a provider's deployments (the router's load_balancing_enabled); else the first takes all. */
+    public void balanceWhen(java.util.function.BooleanSupplier enabled) {
+        this.balancing = enabled;
     }
 
     @Override
@@ -48,7 +54,7 @@ public final class RetryingUpstreamCall implements Processor {
         String provider = exchange.getProperty(ExchangeKeys.PROVIDER, String.class);
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         DeploymentBalancer balancer = exchange.getProperty(ExchangeKeys.PROVIDER_DECLARATION, ProviderDeclaration.class).balancer();
-        DeploymentBalancer.Deployment picked = balancer.pick(d -> true);
+        DeploymentBalancer.Deployment picked = balancing.getAsBoolean() ? balancer.pick(d -> true) : balancer.deployments().get(0);
         String deployment = picked.name().isEmpty() ? provider : provider + "/" + picked.name();
         exchange.setProperty(ExchangeKeys.DEPLOYMENT, deployment);
         balancer.started(picked);

@@ -3,6 +3,7 @@ package ai.infrastack.gateway.routing;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.core.Settings;
 import ai.infrastack.gateway.provider.ProviderBreakers;
+import ai.infrastack.gateway.provider.RetryingUpstreamCall;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 
@@ -23,6 +24,7 @@ public final class RoutingConfiguration implements CamelConfiguration {
         context.getRegistry().bind("modelResolver", new ModelResolver(mandatoryLookup(context, "modelCatalog", ModelCatalog.class),
                 router, new ModelRanking(latency), breakers::admits));
         context.getRegistry().bind("failover", new Failover(router, breakers));
+        mandatoryLookup(context, "retryingUpstreamCall", RetryingUpstreamCall.class).balanceWhen(() -> router.current().loadBalancingEnabled());
         // the file camel-main read at start (GatewayApplication), unless a test names another
         String file = settings.find("gateway.router.config-file")
                 .orElse(System.getProperty("gateway.config", System.getenv().getOrDefault("GATEWAY_CONFIG", "application.properties")));
