@@ -50,7 +50,7 @@ public final class ProviderConfiguration implements CamelConfiguration {
         // the registry camel-resilience4j looks up, so every breaker of the gateway is in one place
         r.bind("circuitBreakerRegistry", breakers.registry());
         r.bind("upstreamCompletions", new UpstreamCompletions());
-        r.bind("retryingUpstreamCall", new RetryingUpstreamCall(context.createProducerTemplate(),
+        r.bind("retryingUpstreamCall", new RetryingUpstreamCall(context.createProducerTemplate(), breakers,
                 settings.integer("gateway.retry.network-retries"), settings.longValue("gateway.retry.backoff-initial-ms"),
                 Double.parseDouble(settings.require("gateway.retry.backoff-jitter")), settings.longValue("gateway.retry.max-retry-after-ms")));
     }

@@ -3,6 +3,7 @@ package ai.infrastack.gateway.provider;
 import ai.infrastack.gateway.catalog.ModelSpec;
 import ai.infrastack.gateway.core.Attempts;
 import ai.infrastack.gateway.core.ExchangeKeys;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.core.IntervalFunction;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -26,13 +27,16 @@ public final class RetryingUpstreamCall implements Processor {
     private static final String UPSTREAM_CALL = "direct:upstream-call";
 
     private final ProducerTemplate template;
+    private final ProviderBreakers breakers;
     private final int networkRetries;
     private final IntervalFunction backoff;
     private final long maxRetryAfterMs;
     private volatile java.util.function.BooleanSupplier balancing = () -> true;
 
-    public RetryingUpstreamCall(ProducerTemplate template, int networkRetries, long initialBackoffMs, double jitter, long maxRetryAfterMs) {
+    public RetryingUpstreamCall(ProducerTemplate template, ProviderBreakers breakers, int networkRetries, long initialBackoffMs,
+                                double jitter, long maxRetryAfterMs) {
         this.template = template;
+        this.breakers = breakers;
         this.networkRetries = networkRetries;
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(initialBackoffMs, 2.0, jitter);
         this.maxRetryAfterMs = maxRetryAfterMs;
@@ -54,12 +58,30 @@ public final class RetryingUpstreamCall implements Processor {
         String provider = exchange.getProperty(ExchangeKeys.PROVIDER, String.class);
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         DeploymentBalancer balancer = exchange.getProperty(ExchangeKeys.PROVIDER_DECLARATION, ProviderDeclaration.class).balancer();
-        DeploymentBalancer.Deployment picked = balancing.getAsBoolean() ? balancer.pick(d -> true) : balancer.deployments().get(0);
+        // several deployments: each has a breaker of its own too, and an open one is passed over
+        DeploymentBalancer.Deployment picked = balancing.getAsBoolean()
+                ? balancer.pick(d -> d.name().isEmpty() || breakers.admits(provider + "/" + d.name())) : balancer.deployments().get(0);
         String deployment = picked.name().isEmpty() ? provider : provider + "/" + picked.name();
         exchange.setProperty(ExchangeKeys.DEPLOYMENT, deployment);
+        CircuitBreaker own = picked.name().isEmpty() ? null : breakers.forDeployment(deployment);
+        boolean counted = own != null && own.tryAcquirePermission();
+        long started = System.nanoTime();
         balancer.started(picked);
         try {
             call(exchange, attempts, provider, model, deployment);
+            if (counted) {
+                own.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            }
+        } catch (ProviderRefusal refusal) {
+            if (counted) {
+                own.releasePermission();
+            }
+            throw refusal;
+        } catch (Exception failure) {
+            if (counted) {
+                own.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, failure);
+            }
+            throw failure;
         } finally {
             // a stream is relayed after this step: it stays busy until the request ends
             if (exchange.getException() == null && exchange.getProperty(ExchangeKeys.OPENED_STREAM) != null) {
