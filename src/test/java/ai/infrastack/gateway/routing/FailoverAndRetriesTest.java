@@ -119,6 +119,15 @@ class FailoverAndRetriesTest {
     }
 
     @Test
+    void a_429_asking_for_a_wait_beyond_the_bound_fails_over_at_once() throws Exception {
+        String nonce = nonce();
+        JsonNode body = ok(chat("command-r", nonce + " [sandbox:status@cohere=429][sandbox:retry_after=60]", "claude-3-haiku"));
+        assertEquals("anthropic", body.get("provider").asText());
+        assertTrue(body.get("routing").get("fallback_used").asBoolean());
+        assertEquals(1, calls("cohere", nonce));
+    }
+
+    @Test
     void a_400_from_upstream_is_neither_retried_nor_failed_over() throws Exception {
         String nonce = nonce();
         HttpResponse<String> r = gateway.post("/chat/completions", chat("gpt-4o-mini", nonce + " [sandbox:status@openai=400]",
