@@ -153,6 +153,7 @@ final class RequestJournal {
         n.put("routing_strategy", r.routingStrategy());
         n.put("streamed", r.streamed());
         n.put("error_message", r.errorMessage());
+        n.put("attempts", r.attempts());
         return n;
     }
 
@@ -175,7 +176,7 @@ final class RequestJournal {
                 decimal(n, "input_cost"), decimal(n, "output_cost"), decimal(n, "total_cost"), n.path("latency_ms").asLong(),
                 n.hasNonNull("ttfb_ms") ? n.get("ttfb_ms").asLong() : null, n.path("cache_hit").asBoolean(),
                 n.path("fallback_used").asBoolean(), text(n, "routing_strategy"), n.path("streamed").asBoolean(),
-                text(n, "error_message"));
+                text(n, "error_message"), text(n, "attempts"));
     }
 
     private static String text(JsonNode n, String field) {

@@ -38,8 +38,8 @@ public final class RequestLogWriter implements AutoCloseable {
     private static final String INSERT = "INSERT INTO request_log (request_id, created_at, key_id, user_id, project_id,"
             + " tracking_id, requested_model, served_model, provider, status, error_type, prompt_tokens,"
             + " completion_tokens, cached_tokens, input_cost, output_cost, total_cost, latency_ms, ttfb_ms, cache_hit,"
-            + " fallback_used, routing_strategy, streamed, error_message)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
+            + " fallback_used, routing_strategy, streamed, error_message, attempts)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING";
     private static final long IDLE_CHECK_NANOS = 5_000_000_000L;
     /**
      * How long a row may wait for company before it is written, by default. A commit per request
@@ -378,6 +378,7 @@ public final class RequestLogWriter implements AutoCloseable {
                 ps.setString(22, r.routingStrategy());
                 ps.setBoolean(23, r.streamed());
                 ps.setString(24, r.errorMessage());
+                ps.setString(25, r.attempts());
                 ps.addBatch();
             }
             ps.executeBatch();

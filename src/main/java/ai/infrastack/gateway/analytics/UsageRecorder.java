@@ -1,7 +1,12 @@
 package ai.infrastack.gateway.analytics;
 
 import ai.infrastack.gateway.core.ErrorType;
+import ai.infrastack.gateway.core.Attempts;
 import ai.infrastack.gateway.core.ExchangeKeys;
+import ai.infrastack.gateway.routing.ModelResolver;
+import ai.infrastack.gateway.routing.RoutingDecision;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.core.Latency;
 import ai.infrastack.gateway.auth.Caller;
@@ -21,6 +26,7 @@ import java.time.Instant;
  * it to the {@link RequestLogWriter}, which never blocks.
  */
 public final class UsageRecorder implements Processor {
+    private static final ObjectMapper ATTEMPTS_JSON = new ObjectMapper();
     /** Exchange property holding the row, so later wire-tap steps reuse it. */
     public static final String RECORD = "gatewayRequestRecord";
     /** Exchange property set (true) on a request refused for its key: the later steps skip it. */
@@ -66,6 +72,7 @@ public final class UsageRecorder implements Processor {
         JsonNode budget = request == null ? null : request.path("budget");
         Usage usage = result == null ? Usage.NONE : result.usage();
         boolean upstreamCalled = exchange.getProperty(ExchangeKeys.UPSTREAM_SENT_NANOS) != null;
+        RoutingDecision decision = exchange.getProperty(ExchangeKeys.ROUTING, RoutingDecision.class);
         return new RequestRecord(
                 exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class),
                 exchange.getProperty(ExchangeKeys.RECEIVED_AT, Instant.now(), Instant.class),
@@ -89,10 +96,38 @@ public final class UsageRecorder implements Processor {
                 latency.totalMs(),
                 upstreamCalled ? latency.ttfbMs() : null,
                 exchange.getProperty(ExchangeKeys.CACHE_HIT, false, Boolean.class),
-                false,
-                request == null ? null : text(request.path("routing"), "strategy"),
+                decision != null && decision.fallbackUsed(),
+                strategy(request, decision),
                 exchange.getProperty(ExchangeKeys.STREAMING, false, Boolean.class),
-                error == null ? null : limit(error.getMessage(), 500));
+                error == null ? null : limit(error.getMessage(), 500),
+                attemptsJson(exchange.getProperty(ExchangeKeys.ATTEMPTS, Attempts.class)));
+    }
+
+    /** The strategy that chose the model: the request's, or the router's default for model auto; null for a named model. */
+    private static String strategy(ObjectNode request, RoutingDecision decision) {
+        if (request == null) {
+            return null;
+        }
+        boolean ranked = request.path("routing").has("strategy") || ModelResolver.AUTO.equalsIgnoreCase(request.path("model").asText());
+        return decision != null && ranked ? decision.strategy() : text(request.path("routing"), "strategy");
+    }
+
+    /** The attempts as the request log keeps them: a JSON array, cut to the column's 4000 characters. */
+    static String attemptsJson(Attempts attempts) {
+        if (attempts == null || attempts.size() == 0) {
+            return null;
+        }
+        ArrayNode out = ATTEMPTS_JSON.createArrayNode();
+        for (Attempts.Attempt a : attempts.all()) {
+            out.addObject().put("attempt", a.number()).put("provider", a.provider()).put("model", a.model())
+                    .put("deployment", a.deployment()).put("outcome", a.outcome()).put("status", a.status()).put("ms", a.durationMs());
+        }
+        String text = out.toString();
+        while (text.length() > 4000 && out.size() > 1) {
+            out.remove(out.size() - 1);
+            text = out.toString();
+        }
+        return text.length() > 4000 ? null : text;
     }
 
     /**

@@ -6,9 +6,11 @@ import ai.infrastack.gateway.core.Cost;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.Latency;
 import ai.infrastack.gateway.core.ResponseHeaders;
+import ai.infrastack.gateway.routing.RoutingDecision;
 import ai.infrastack.gateway.streaming.ChunkEncoder;
 import ai.infrastack.gateway.streaming.ClientStream;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
@@ -40,7 +42,6 @@ public final class ChatResponseAssembler implements Processor {
         Latency latency = Latency.of(exchange);
         exchange.setProperty(ExchangeKeys.LATENCY, latency);
         ResponseOptions options = ResponseOptions.of(request);
-        boolean cacheHit = exchange.getProperty(ExchangeKeys.CACHE_HIT, false, Boolean.class);
 
         if (!completion.streamed()) {
             ObjectNode out = mapper.createObjectNode();
@@ -50,7 +51,7 @@ public final class ChatResponseAssembler implements Processor {
             out.put("model", model.id());
             out.put("provider", model.provider());
             out.set("choices", completion.choices());
-            addExtras(out, options, completion, cost, latency, model, cacheHit);
+            addExtras(out, options, completion, cost, latency, model, exchange);
             ResponseHeaders.reset(exchange, 200);
             exchange.getMessage().setBody(mapper.writeValueAsBytes(out));
             return;
@@ -59,7 +60,7 @@ public final class ChatResponseAssembler implements Processor {
         switch (completion.ending()) {
             case COMPLETE -> {
                 ChunkEncoder encoder = client.dialect(ChunkEncoder.class);
-                client.finish(encoder.events(lastChunks(encoder, request, options, completion, cost, latency, model, cacheHit), true));
+                client.finish(encoder.events(lastChunks(encoder, request, options, completion, cost, latency, model, exchange), true));
             }
             case FAILED -> client.fail(ErrorBody.of(mapper, completion.failure(),
                     exchange.getProperty(ExchangeKeys.REQUEST_ID, String.class)));
@@ -77,12 +78,13 @@ public final class ChatResponseAssembler implements Processor {
      * and would drop that chunk's finish reason. The Node SDK's accumulator ignores a null finish reason.
      */
     private List<ObjectNode> lastChunks(ChunkEncoder encoder, ObjectNode request, ResponseOptions options, Completion completion,
-                                        Cost cost, Latency latency, ModelSpec model, boolean cacheHit) {
+                                        Cost cost, Latency latency, ModelSpec model, Exchange exchange) {
+        boolean cacheHit = exchange.getProperty(ExchangeKeys.CACHE_HIT, false, Boolean.class);
         List<ObjectNode> chunks = new ArrayList<>(2);
         chunks.add(encoder.chunk(encoder.emptyDelta(), completion.finishReason()));
         boolean usageChunk = request.path("stream_options").path("include_usage").asBoolean(false);
         ObjectNode last = usageChunk ? encoder.usageChunk() : encoder.chunk(encoder.emptyDelta(), null);
-        addExtras(last, options, completion, cost, latency, model, cacheHit);
+        addExtras(last, options, completion, cost, latency, model, exchange);
         if (usageChunk || last.has("usage") || last.has("cost") || last.has("latency") || last.has("routing")) {
             if (usageChunk && !last.has("usage")) {
                 // OpenAI's usage chunk always has usage, whatever the gateway's own switches say
@@ -94,7 +96,9 @@ public final class ChatResponseAssembler implements Processor {
     }
 
     private void addExtras(ObjectNode out, ResponseOptions options, Completion completion, Cost cost, Latency latency,
-                           ModelSpec model, boolean cacheHit) {
+                           ModelSpec model, Exchange exchange) {
+        RoutingDecision decision = exchange.getProperty(ExchangeKeys.ROUTING, RoutingDecision.class);
+        boolean cacheHit = exchange.getProperty(ExchangeKeys.CACHE_HIT, false, Boolean.class);
         if (options.usage()) {
             out.set("usage", UsageJson.usage(mapper, completion.usage(), cacheHit));
         }
@@ -109,9 +113,10 @@ public final class ChatResponseAssembler implements Processor {
             routing.put("selected_provider", model.provider());
             routing.put("selected_model", model.id());
             routing.put("upstream_model", completion.upstreamModel());
-            routing.put("routing_reason", "requested_model");
-            routing.putArray("considered_models").add(model.id());
-            routing.put("fallback_used", false);
+            routing.put("routing_reason", decision == null ? "requested_model" : decision.reason());
+            ArrayNode considered = routing.putArray("considered_models");
+            (decision == null ? List.of(model.id()) : decision.considered()).forEach(considered::add);
+            routing.put("fallback_used", decision != null && decision.fallbackUsed());
             routing.put("cache_hit", cacheHit);
         }
     }

@@ -60,7 +60,8 @@ final class CatalogParser {
                 m.path("avg_latency_ms").asLong(1000),
                 Set.copyOf(unsupported),
                 m.hasNonNull("max_tokens_param") ? m.get("max_tokens_param").asText() : "max_tokens",
-                m.path("default_max_tokens").asLong(Math.min(m.path("max_output_tokens").asLong(4096), 8192)));
+                m.path("default_max_tokens").asLong(Math.min(m.path("max_output_tokens").asLong(4096), 8192)),
+                m.path("quality").asDouble(0.5));
     }
 
     private static List<PriceTier> tiers(String id, JsonNode pricing) throws IOException {

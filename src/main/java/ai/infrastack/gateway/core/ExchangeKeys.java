@@ -64,4 +64,10 @@ public final class ExchangeKeys {
     public static final String ATTRIBUTED_USER_ID = "gatewayAttributedUserId";
     /** The project the request's spend is charged to (String, budget.Attribution), for the request log. */
     public static final String ATTRIBUTED_PROJECT_ID = "gatewayAttributedProjectId";
+    /** Every upstream attempt of the request, in order (core.Attempts), for failover and the request log. */
+    public static final String ATTEMPTS = "gatewayAttempts";
+    /** The routing decision (routing.RoutingDecision): candidates, the one answering, why, fallback used. */
+    public static final String ROUTING = "gatewayRouting";
+    /** The provider deployment a call goes to ("openai", or "openai/eu"), chosen by the load balancer (String). */
+    public static final String DEPLOYMENT = "gatewayDeployment";
 }

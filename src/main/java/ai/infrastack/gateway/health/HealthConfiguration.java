@@ -3,7 +3,9 @@ package ai.infrastack.gateway.health;
 import ai.infrastack.gateway.catalog.ModelCatalog;
 import ai.infrastack.gateway.core.Json;
 import ai.infrastack.gateway.core.Settings;
+import ai.infrastack.gateway.provider.ProviderBreakers;
 import ai.infrastack.gateway.provider.ProviderTargets;
+import ai.infrastack.gateway.routing.ObservedLatency;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -16,9 +18,11 @@ import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
 public final class HealthConfiguration implements CamelConfiguration {
     @Override
     public void configure(CamelContext context) throws Exception {
-        ProviderHealth health = new ProviderHealth();
+        ProviderBreakers breakers = mandatoryLookup(context, ProviderBreakers.BEAN, ProviderBreakers.class);
+        ProviderHealth health = new ProviderHealth(provider -> breakers.state(provider).map(Enum::name));
         context.getRegistry().bind("providerHealth", health);
-        context.getRegistry().bind("providerHealthRecorder", new ProviderHealthRecorder(health));
+        context.getRegistry().bind("providerHealthRecorder", new ProviderHealthRecorder(health,
+                mandatoryLookup(context, ObservedLatency.BEAN, ObservedLatency.class)));
         context.getRegistry().bind("healthReporter", new HealthReporter(mandatoryLookup(context, "modelCatalog", ModelCatalog.class),
                 health, mandatoryLookup(context, Json.BEAN, ObjectMapper.class), Settings.of(context).require("gateway.version"),
                 mandatoryLookup(context, "providerTargets", ProviderTargets.class).sandboxMode(),

@@ -49,7 +49,7 @@ public final class HealthReporter implements Processor {
         Map<String, Object[]> snapshot = health.snapshot(providers);
         StorageStatus store = storage.get();
         RedisStatus shared = redis.get();
-        boolean degraded = !store.databaseUp() || shared.configured() && !shared.reachable() || snapshot.values().stream().anyMatch(s -> "degraded".equals(s[0]));
+        boolean degraded = !store.databaseUp() || shared.configured() && !shared.reachable() || snapshot.values().stream().anyMatch(s -> "degraded".equals(s[0]) || "down".equals(s[0]));
         ObjectNode root = mapper.createObjectNode();
         root.put("status", degraded ? "degraded" : "healthy");
         root.put("version", version);
@@ -66,6 +66,9 @@ public final class HealthReporter implements Processor {
                 p.putNull("latency_ms");
             } else {
                 p.put("latency_ms", (Long) s[1]);
+            }
+            if (s[2] != null) {
+                p.put("error_rate", Math.round((Double) s[2] * 1000) / 1000.0);
             }
         });
         ObjectNode db = root.putObject("database");

@@ -42,6 +42,17 @@ public final class ProviderConfiguration implements CamelConfiguration {
         r.bind("upstreamTimer", new UpstreamTimer());
         r.bind("upstreamRequestBuilder", new UpstreamRequestBuilder(translators, targets, mapper));
         r.bind("upstreamResponseReader", new UpstreamResponseReader(translators, mapper));
+        ProviderBreakers breakers = new ProviderBreakers(settings);
+        r.bind(ProviderBreakers.BEAN, breakers);
+        if (r instanceof org.apache.camel.support.DefaultRegistry registry) {
+            registry.addBeanRepository(breakers);
+        }
+        // the registry camel-resilience4j looks up, so every breaker of the gateway is in one place
+        r.bind("circuitBreakerRegistry", breakers.registry());
+        r.bind("upstreamCompletions", new UpstreamCompletions());
+        r.bind("retryingUpstreamCall", new RetryingUpstreamCall(context.createProducerTemplate(), breakers,
+                settings.integer("gateway.retry.network-retries"), settings.longValue("gateway.retry.backoff-initial-ms"),
+                Double.parseDouble(settings.require("gateway.retry.backoff-jitter")), settings.longValue("gateway.retry.max-retry-after-ms")));
     }
 
     private static SandboxUpstreams startSandbox(CamelContext context, int port) throws Exception {

@@ -31,6 +31,9 @@ public final class ProviderDeclaration implements Processor {
     private String streamOptions = "send";
     private String requestFields = "openai";
     private volatile ProviderQuirks quirks;
+    private String deployments = "";
+    private String balancing = "round-robin";
+    private volatile DeploymentBalancer balancer;
 
     public void setName(String name) {
         if (!NAME.matcher(name).matches()) {
@@ -91,6 +94,32 @@ public final class ProviderDeclaration implements Processor {
         this.requestFields = requestFields;
     }
 
+    public void setDeployments(String deployments) {
+        try {
+            DeploymentBalancer.parse(deployments);
+        } catch (RuntimeException e) {
+            throw invalid("deployments", deployments, "name:weight pairs separated by commas (" + e.getMessage() + ")");
+        }
+        this.deployments = deployments;
+    }
+
+    public void setBalancing(String balancing) {
+        if (!DeploymentBalancer.STRATEGIES.contains(balancing)) {
+            throw invalid("balancing", balancing, "one of " + DeploymentBalancer.STRATEGIES);
+        }
+        this.balancing = balancing;
+    }
+
+    /** How calls are spread over the provider's deployments (one, unless its file declares several). */
+    public DeploymentBalancer balancer() {
+        DeploymentBalancer b = balancer;
+        if (b == null) {
+            b = new DeploymentBalancer(DeploymentBalancer.parse(deployments), balancing);
+            balancer = b;
+        }
+        return b;
+    }
+
     /** A declaration built in code (tests, tools) rather than by a route file; null values stay unset. */
     public static ProviderDeclaration of(String name, String wireFormat, String defaultBaseUrl, String envPrefix) {
         ProviderDeclaration d = new ProviderDeclaration();
@@ -135,6 +164,8 @@ public final class ProviderDeclaration implements Processor {
     @Override
     public void process(Exchange exchange) {
         exchange.setProperty(ExchangeKeys.PROVIDER_DECLARATION, this);
+        // created here, on the request's exchange: the breaker's copies share it, so failed attempts are kept
+        ai.infrastack.gateway.core.Attempts.of(exchange);
     }
 
     private static IllegalArgumentException invalid(String parameter, String value, String expected) {

@@ -41,13 +41,32 @@ public final class ProviderTargets {
 
     /** Where the declared provider is reached, resolved once per version of its route file. */
     public ProviderTarget target(ProviderDeclaration declaration) {
-        Resolved r = resolved.get(declaration.name());
+        return target(declaration, "");
+    }
+
+    /**
+     * Where one deployment of the provider is reached: {@code gateway.provider.<name>.<deployment>.api-key}
+     * / {@code .base-url} or env {@code <PREFIX>_<DEPLOYMENT>_API_KEY} / {@code _BASE_URL}, each falling back to
+     * the provider's own. In the sandbox each deployment gets a key of its own, so its calls can be told apart.
+     */
+    public ProviderTarget target(ProviderDeclaration declaration, String deployment) {
+        String id = deployment.isEmpty() ? declaration.name() : declaration.name() + "/" + deployment;
+        Resolved r = resolved.get(id);
         if (r == null || r.declaration() != declaration) {
-            r = new Resolved(declaration, resolve(declaration.name(), declaration.wireFormat(), declaration.defaultBaseUrl(),
-                    declaration.envPrefix()));
-            resolved.put(declaration.name(), r);
+            ProviderTarget base = resolve(declaration.name(), declaration.wireFormat(), declaration.defaultBaseUrl(),
+                    declaration.envPrefix());
+            r = new Resolved(declaration, deployment.isEmpty() ? base : deploymentTarget(declaration, deployment, base));
+            resolved.put(id, r);
         }
         return r.target();
+    }
+
+    private ProviderTarget deploymentTarget(ProviderDeclaration declaration, String deployment, ProviderTarget base) {
+        String env = declaration.envPrefix() + "_" + deployment.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        String key = setting("gateway.provider." + declaration.name() + "." + deployment + ".api-key", env + "_API_KEY");
+        String baseUrl = setting("gateway.provider." + declaration.name() + "." + deployment + ".base-url", env + "_BASE_URL");
+        return new ProviderTarget(base.provider(), baseUrl == null ? base.baseUrl() : stripSlash(baseUrl),
+                key != null ? key : base.sandbox() ? "sandbox-key-" + deployment : base.apiKey(), base.sandbox() && baseUrl == null);
     }
 
     public boolean sandboxMode() {

@@ -38,7 +38,9 @@ public final class UpstreamRequestBuilder implements Processor {
                     + "' does not instantiate the provider route template (routes/provider-template.yaml)").build();
         }
         WireTranslator translator = translators.get(provider.wireFormat());
-        ProviderTarget target = targets.target(provider);
+        String deployment = exchange.getProperty(ExchangeKeys.DEPLOYMENT, "", String.class);
+        int slash = deployment.indexOf('/');
+        ProviderTarget target = targets.target(provider, slash < 0 ? "" : deployment.substring(slash + 1));
         ProviderQuirks quirks = provider.quirks();
         ModelSpec model = exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class);
         ObjectNode request = exchange.getProperty(ExchangeKeys.CHAT_REQUEST, ObjectNode.class);

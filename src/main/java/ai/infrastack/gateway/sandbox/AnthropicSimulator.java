@@ -93,7 +93,7 @@ final class AnthropicSimulator implements VendorSimulator {
             return error(call, 400, "invalid_request_error",
                     "There was an error parsing the body of your request. Please make sure it is valid JSON.");
         }
-        call = new Call(call.hash, SandboxDirectives.parse(lastUserText(root.path("messages"))), defaultLatencyMs);
+        call = new Call(call.hash, SandboxDirectives.parse(lastUserText(root.path("messages")), request), defaultLatencyMs);
         try {
             Conversation conversation = readConversation(root, request.header("anthropic-beta"));
             call.inputTokens = conversation.inputTokens();

@@ -53,7 +53,7 @@ final class ChatCompletionsSimulator implements VendorSimulator {
         if (root == null || !root.isObject()) {
             return dialect.unparseable(call);
         }
-        call = call.withDirectives(SandboxDirectives.parse(ChatCompletionsRequest.directiveText(root.path("messages"))));
+        call = call.withDirectives(SandboxDirectives.parse(ChatCompletionsRequest.directiveText(root.path("messages")), request));
         try {
             SandboxResponse refused = dialect.refuseFields(call, root);
             if (refused != null) {

@@ -60,7 +60,7 @@ final class CohereSimulator implements VendorSimulator {
         if (root == null || !root.isObject()) {
             return error(call, 400, "invalid request: could not parse the request body as JSON");
         }
-        call = new Call(call.hash, SandboxDirectives.parse(CohereRequest.directiveText(root.path("messages"))),
+        call = new Call(call.hash, SandboxDirectives.parse(CohereRequest.directiveText(root.path("messages")), request),
                 defaultLatencyMs);
         try {
             Conversation conversation = CohereRequest.read(root);

@@ -76,7 +76,7 @@ final class GeminiSimulator implements VendorSimulator {
         }
         call = call.withDirectives(SandboxDirectives.parse(GeminiRequest.directiveText(
                 GeminiFields.get(root, "contents") == null ? SandboxJson.MAPPER.createArrayNode()
-                        : GeminiFields.get(root, "contents"))));
+                        : GeminiFields.get(root, "contents")), request));
         try {
             GeminiRequest.Parsed parsed = GeminiRequest.read(call.model, root);
             Conversation conversation = parsed.conversation();

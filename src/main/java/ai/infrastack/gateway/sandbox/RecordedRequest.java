@@ -16,9 +16,15 @@ import java.util.TreeMap;
  * @param query   raw query string, or null
  * @param headers every header; lookups are case-insensitive
  * @param body    raw body text (UTF-8)
+ * @param seen    how many times this vendor has received this exact body, this one included (1 = first)
  */
 public record RecordedRequest(String format, String method, String path, String query,
-                              Map<String, List<String>> headers, String body, Instant receivedAt) {
+                              Map<String, List<String>> headers, String body, Instant receivedAt, int seen) {
+
+    public RecordedRequest(String format, String method, String path, String query,
+                           Map<String, List<String>> headers, String body, Instant receivedAt) {
+        this(format, method, path, query, headers, body, receivedAt, 1);
+    }
 
     public RecordedRequest {
         TreeMap<String, List<String>> copy = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);

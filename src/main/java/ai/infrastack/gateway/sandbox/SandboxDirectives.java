@@ -31,10 +31,18 @@ import java.util.regex.Pattern;
  *   <li>unary answers: {@code hold=<name>} (no {@code hold_after}) parks the whole answer before its first byte
  *       until released</li>
  * </ul>
+ *
+ * <p>For failover tests, where one request reaches several vendors: a name may be scoped to one vendor
+ * (the simulator's format: openai, anthropic, gemini, cohere, mistral, together), e.g.
+ * {@code [sandbox:status@openai=503]}, and then applies only there, over an unscoped value.
+ * {@code times=<n>} (scopable too) limits the failure directives — status, drop, latency, fail_after,
+ * error_after — to the first n receipts of that exact body by that vendor, so a retry can succeed.
  */
 public final class SandboxDirectives {
 
-    private static final Pattern DIRECTIVE = Pattern.compile("\\[sandbox:([a-z_]+)=([^\\]]*)\\]");
+    private static final Pattern DIRECTIVE = Pattern.compile("\\[sandbox:([a-z_]+)(?:@([a-z0-9-]+))?=([^\\]]*)\\]");
+    /** What {@code times} limits: the directives that make a call fail or stall. */
+    private static final java.util.Set<String> FAILURES = java.util.Set.of("status", "drop", "latency", "fail_after", "error_after");
     private static final SandboxDirectives NONE = new SandboxDirectives(Map.of());
 
     private final Map<String, String> all;
@@ -79,15 +87,40 @@ public final class SandboxDirectives {
 
     /** Directives found in {@code text} (null or empty text: none). A later duplicate wins. */
     public static SandboxDirectives parse(String text) {
+        return parse(text, null, 1);
+    }
+
+    /**
+     * Directives as {@code vendor} reads them on the {@code seen}-th receipt of the same body: names
+     * scoped to it override unscoped ones, names scoped to another vendor are left out, and
+     * {@code times} drops the failure directives once it is exceeded.
+     */
+    public static SandboxDirectives parse(String text, String vendor, int seen) {
         if (text == null || text.indexOf("[sandbox:") < 0) {
             return NONE;
         }
         Map<String, String> found = new LinkedHashMap<>();
+        Map<String, String> scoped = new LinkedHashMap<>();
         Matcher matcher = DIRECTIVE.matcher(text);
         while (matcher.find()) {
-            found.put(matcher.group(1), matcher.group(2).trim());
+            String scope = matcher.group(2);
+            if (scope == null) {
+                found.put(matcher.group(1), matcher.group(3).trim());
+            } else if (scope.equals(vendor)) {
+                scoped.put(matcher.group(1), matcher.group(3).trim());
+            }
+        }
+        found.putAll(scoped);
+        String times = found.get("times");
+        if (times != null && times.matches("\\d{1,9}") && seen > Integer.parseInt(times)) {
+            found.keySet().removeAll(FAILURES);
         }
         return found.isEmpty() ? NONE : new SandboxDirectives(Collections.unmodifiableMap(found));
+    }
+
+    /** The directives a simulator applies to this request: {@link #parse(String, String, int)} for its vendor. */
+    public static SandboxDirectives parse(String text, RecordedRequest request) {
+        return parse(text, request.format(), request.seen());
     }
 
     /** Convenience for tests: {@code directive("status", 429)} → {@code [sandbox:status=429]}. */

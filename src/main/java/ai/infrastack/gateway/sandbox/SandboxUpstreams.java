@@ -48,6 +48,8 @@ public final class SandboxUpstreams implements AutoCloseable {
     private final HttpServer server;
     private final List<VendorSimulator> simulators;
     private final RequestRecorder recorder = new RequestRecorder(RECORDED_LIMIT);
+    /** Receipts per vendor and exact body, for {@code [sandbox:times=n]}; requests run on one event loop. */
+    private final Map<String, Integer> receipts = new java.util.concurrent.ConcurrentHashMap<>();
     private final StreamHolds holds;
     private final CallStats calls = new CallStats();
     private final Map<String, Integer> statusSeen = new java.util.concurrent.ConcurrentHashMap<>();
@@ -166,6 +168,7 @@ public final class SandboxUpstreams implements AutoCloseable {
 
     public void clearRecorded() {
         recorder.clear();
+        receipts.clear();
     }
 
     /** Stops the server and its Vert.x instance; idempotent. */
@@ -202,7 +205,7 @@ public final class SandboxUpstreams implements AutoCloseable {
                 response = SandboxResponse.json(500, "{\"error\":{\"message\":\"sandbox simulator failure: "
                         + bug.getClass().getSimpleName() + "\",\"type\":\"server_error\",\"param\":null,\"code\":null}}");
             }
-            hold(response, recorded.body());
+            hold(response, recorded);
             writer.write(request, response);
         });
     }
@@ -226,8 +229,8 @@ public final class SandboxUpstreams implements AutoCloseable {
      * The hold directives apply to every vendor alike, so they are read here rather than by each simulator: a
      * stream parks after {@code hold_after} events, a unary answer (no {@code hold_after}) before its first byte.
      */
-    private static void hold(SandboxResponse response, String body) {
-        SandboxDirectives directives = SandboxDirectives.parse(body);
+    private static void hold(SandboxResponse response, RecordedRequest request) {
+        SandboxDirectives directives = SandboxDirectives.parse(request.body(), request);
         if (directives.holdName() == null) {
             return;
         }
@@ -266,9 +269,13 @@ public final class SandboxUpstreams implements AutoCloseable {
         for (String name : request.headers().names()) {
             headers.put(name, request.headers().getAll(name));
         }
-        RecordedRequest recorded = new RecordedRequest(simulator == null ? "unknown" : simulator.format(),
-                request.method().name(), request.path() == null ? "" : request.path(), request.query(), headers, body,
-                Instant.now());
+        String format = simulator == null ? "unknown" : simulator.format();
+        if (receipts.size() > RECORDED_LIMIT * 10) {
+            receipts.clear(); // a long-running sandbox: counts matter only within one test's retries
+        }
+        RecordedRequest recorded = new RecordedRequest(format, request.method().name(),
+                request.path() == null ? "" : request.path(), request.query(), headers, body, Instant.now(),
+                receipts.merge(format + '\n' + body, 1, Integer::sum));
         recorder.add(recorded);
         return recorded;
     }

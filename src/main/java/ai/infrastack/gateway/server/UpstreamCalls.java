@@ -18,7 +18,8 @@ import java.util.Map;
  *   the request as 499);</li>
  *   <li>a call that waited longer than the configured lease timeout for a pooled connection is the
  *   gateway's own queue, not the vendor's fault: 503 {@code gateway_overloaded} with
- *   Retry-After, which does not mark the provider degraded.</li>
+ *   Retry-After, which does not mark the provider degraded;</li>
+ *   <li>no retries of the client's own: the gateway decides and records them.</li>
  * </ul>
  */
 public final class UpstreamCalls implements HttpClientConfigurer {
@@ -32,6 +33,9 @@ public final class UpstreamCalls implements HttpClientConfigurer {
 
     @Override
     public void configureHttpClient(HttpClientBuilder builder) {
+        // Retries are the gateway's (provider.RetryingUpstreamCall, recorded per attempt); the client's
+        // own would silently repeat a 429 or 503 under them.
+        builder.disableAutomaticRetries();
         builder.addExecInterceptorFirst("gateway-upstream-calls", (request, scope, chain) -> {
             ClientLink link = ClientLink.current();
             if (link != null) {
