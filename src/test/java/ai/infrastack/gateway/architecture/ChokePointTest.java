@@ -64,11 +64,10 @@ class ChokePointTest {
         int provider = firstIndex(steps, "direct:provider-");
         assertTrue(auth >= 0 && validate > auth && limit > validate && provider > limit,
                 "authenticate → validate → rate limit → provider call, got " + steps);
-        for (int i = 0; i < steps.size(); i++) {
-            if (steps.get(i).toLowerCase().contains("budget")) {
-                assertTrue(i > limit && i < provider, "the budget step sits after the rate limiter, before the call: " + steps);
-            }
-        }
+        int budget = steps.indexOf("budgetGuard");
+        assertTrue(budget > limit && budget < provider, "the budget check sits after the rate limiter, before the call: " + steps);
+        assertTrue(steps.indexOf("budgetSettler") > steps.indexOf("costCalculator"),
+                "the budget is settled with the answer's cost (a stream's at its end): " + steps);
         int charge = steps.indexOf("tokenCharger");
         assertTrue(charge > steps.indexOf("streamRelay") && charge > steps.indexOf("costCalculator"),
                 "real token usage is charged after the answer (a stream's at its end): " + steps);

@@ -53,6 +53,13 @@ final class RouteGraph {
     record RouteNode(String id, String from, List<Step> steps, List<Step> mainPath) {
     }
 
+    /**
+     * Steps that send to a route from Java, which no route definition shows: the provider template's
+     * retrying call sends each attempt to direct:upstream-call. A new such step belongs here, or the
+     * choke-point test cannot see what it reaches.
+     */
+    private static final Map<String, String> JAVA_SENDS = Map.of("retryingUpstreamCall", "direct:upstream-call");
+
     private final Map<String, RouteNode> routes = new LinkedHashMap<>();
 
     RouteGraph(Collection<RouteNode> nodes) {
@@ -119,6 +126,9 @@ final class RouteGraph {
             Step s = todo.pop();
             if (!seen.add(s)) {
                 continue;
+            }
+            if (s.kind().equals("bean") && JAVA_SENDS.containsKey(s.target())) {
+                todo.add(new Step("endpoint", JAVA_SENDS.get(s.target())));
             }
             for (RouteNode callee : callees(s)) {
                 if (!callee.from().equals(stopAt) && visited.add(callee.id())) {
