@@ -164,6 +164,9 @@ public final class GatewayBench {
         env.put("UNIFIED_GATEWAY_HOST", "127.0.0.1");
         env.put("UNIFIED_GATEWAY_PORT", Integer.toString(port));
         env.put("DATABASE_URL", databaseUrl());
+        // The same temperature-0 request again and again would be answered from the response cache:
+        // off, so every request measures the way to the upstream and back (--env turns it on).
+        env.put("GATEWAY_CACHE_ENABLED", "false");
         env.putAll(o.env);
         List<String> cmd = new ArrayList<>(gwPin);
         if (o.gwCmd.isBlank()) {
