@@ -149,6 +149,24 @@ class KafkaIngressTest {
     }
 
     @Test
+    void a_key_over_its_budget_gets_a_budget_error_result_not_a_silent_drop() throws Exception {
+        KafkaTopics topics = topics(1);
+        RunningGateway gateway = gateway(topics, Map.of());
+        String pinned = createKey(gateway, "{\"tier\": \"pro\", \"project_id\": \"bus-broke\"}");
+        var budget = gateway.post("/budgets", "{\"project_id\": \"bus-broke\", \"period\": \"day\", \"limit\": 0.0000001}",
+                RunningGateway.MASTER_KEY);
+        assertEquals(200, budget.statusCode(), budget.body());
+
+        topics.send("b", chat("over-budget", "gpt-4o"), auth(pinned));
+
+        ConsumerRecord<String, String> refused = byHeader(topics.read(topics.results, r -> r.size() >= 1), "x-custom-id").get("over-budget");
+        assertEquals("402", header(refused, "x-status"), refused.value());
+        assertEquals("budget_exceeded", JSON.readTree(refused.value()).path("error").path("code").asText(), refused.value());
+        assertNotNull(header(refused, "x-request-id"));
+        assertEquals(0, gateway.sandbox().recorded().size(), "refused before any upstream call");
+    }
+
+    @Test
     void a_batch_envelope_gets_one_result_per_item_and_a_reply_topic_header_redirects_them() throws Exception {
         KafkaTopics topics = topics(1);
         gateway(topics, Map.of());
