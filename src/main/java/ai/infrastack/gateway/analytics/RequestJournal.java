@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.analytics;
 
+import ai.infrastack.gateway.core.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -27,7 +28,7 @@ import java.util.List;
  * is harmless.
  */
 final class RequestJournal {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.plainMapper();
     private static final String SUFFIX = ".jsonl";
 
     private final Path dir;

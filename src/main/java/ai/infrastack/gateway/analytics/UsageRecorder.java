@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.analytics;
 
+import ai.infrastack.gateway.core.Json;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.Attempts;
 import ai.infrastack.gateway.core.ExchangeKeys;
@@ -26,7 +27,7 @@ import java.time.Instant;
  * it to the {@link RequestLogWriter}, which never blocks.
  */
 public final class UsageRecorder implements Processor {
-    private static final ObjectMapper ATTEMPTS_JSON = new ObjectMapper();
+    private static final ObjectMapper ATTEMPTS_JSON = Json.plainMapper();
     /** Exchange property holding the row, so later wire-tap steps reuse it. */
     public static final String RECORD = "gatewayRequestRecord";
     /** Exchange property set (true) on a request refused for its key: the later steps skip it. */

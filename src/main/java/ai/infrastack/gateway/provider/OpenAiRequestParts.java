@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.provider;
 
+import ai.infrastack.gateway.core.Json;
 import ai.infrastack.gateway.core.GatewayException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -19,7 +20,7 @@ import java.util.Set;
  */
 public final class OpenAiRequestParts {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = Json.plainMapper();
 
     private OpenAiRequestParts() {}
 

@@ -55,8 +55,7 @@ public final class UpstreamResponseReader implements Processor {
             m.setBody(null);
             return;
         }
-        byte[] bytes = m.getBody(byte[].class);
-        JsonNode body = parse(bytes, status, provider);
+        JsonNode body = ok && m.getBody() instanceof InputStream in ? parse(in, provider) : parse(m.getBody(byte[].class), status, provider);
         if (!ok) {
             throw translator.toError(status, body == null ? mapper.createObjectNode() : body, headers, provider);
         }
@@ -66,6 +65,20 @@ public final class UpstreamResponseReader implements Processor {
         }
         exchange.setProperty(ExchangeKeys.COMPLETION, translator.fromUpstream(body, exchange.getProperty(ExchangeKeys.MODEL, ModelSpec.class)));
         m.setBody(null);
+    }
+
+    /**
+     * A successful answer, parsed as it is read: copying it to a byte array first cost a buffer and
+     * the array's growth for every call. Closing the stream hands the connection back to the pool.
+     */
+    private JsonNode parse(InputStream in, String provider) {
+        try (in) {
+            JsonNode node = mapper.readTree(in);
+            return node == null || node.isMissingNode() ? null : node;
+        } catch (IOException e) {
+            throw GatewayException.of(ErrorType.PROVIDER, "The upstream provider returned malformed JSON")
+                    .status(502).provider(provider).upstreamStatus(200).code("upstream_invalid_response").build();
+        }
     }
 
     private JsonNode parse(byte[] bytes, int status, String provider) {

@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.streaming;
 
+import ai.infrastack.gateway.core.Json;
 import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.GatewayException;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -8,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** What the vendor decoders share: parsing an event's JSON, and the failures of a broken stream. */
 public final class StreamSupport {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = Json.plainMapper();
 
     private StreamSupport() {}
 

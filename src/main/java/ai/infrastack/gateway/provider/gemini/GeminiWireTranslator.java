@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.provider.gemini;
 
+import ai.infrastack.gateway.core.Json;
 import ai.infrastack.gateway.core.Completion;
 import ai.infrastack.gateway.provider.OpenAiRequestParts;
 import ai.infrastack.gateway.provider.ProviderQuirks;
@@ -33,7 +34,7 @@ import java.util.Set;
  */
 public final class GeminiWireTranslator implements WireTranslator {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = Json.plainMapper();
     /** Separates the gateway's id from the thought signature it carries. */
     static final String SIGNATURE_MARK = ".ts.";
     /** JSON-Schema keywords outside the OpenAPI subset that Gemini accepts. */
