@@ -4,9 +4,11 @@ import ai.infrastack.gateway.core.ExchangeKeys;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
 import org.apache.hc.client5.http.HttpRoute;
+import org.apache.hc.client5.http.impl.io.ManagedHttpClientConnectionFactory;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 
 import java.net.URI;
@@ -33,6 +35,12 @@ public final class UpstreamPool implements Processor {
                 .setPoolConcurrencyPolicy(PoolConcurrencyPolicy.STRICT)
                 .setMaxConnTotal(maxTotal)
                 .setMaxConnPerRoute(perProviderDefault)
+                // 4 KB in and 4 KB out per connection instead of 8 + 8: with 10,000 calls in flight
+                // the buffers were 160 MB of the live heap. They hold headers; bodies larger than
+                // the buffer are read into the caller's array directly.
+                .setConnectionFactory(ManagedHttpClientConnectionFactory.builder()
+                        .http1Config(Http1Config.custom().setBufferSize(4096).build())
+                        .build())
                 .build();
     }
 
