@@ -207,6 +207,7 @@ public final class ConcurrencyLoad {
                     .onFailure(e -> r.probeFailures.incrementAndGet());
         });
 
+        GatewayProfile profile = GatewayProfile.start(p.gatewayPid());
         CountDownLatch done = new CountDownLatch(count);
         long start = System.nanoTime();
         for (int i = 0; i < count; i++) {
@@ -231,12 +232,14 @@ public final class ConcurrencyLoad {
                 vertx.setTimer(delayMs, t -> fire.run());
             }
         }
+        vertx.setTimer(o.rampMs + o.upstreamMs / 2, t -> Thread.ofVirtual().start(() -> profile.histogram(name.replace(' ', '-'))));
         boolean finished = done.await(o.upstreamMs + o.rampMs + 240_000, TimeUnit.MILLISECONDS);
         r.wallMs = (System.nanoTime() - start) / 1_000_000;
         r.gatewayCpuSeconds = p.gatewayCpuSeconds() - cpuBefore;
         r.sandboxCpuSeconds = p.sandboxCpuSeconds() - sandboxBefore;
         r.loadGeneratorCpuSeconds = LoadProcesses.cpuSeconds(ProcessHandle.current().pid()) - selfBefore;
         r.loadAfter = loadAverage();
+        profile.stop(name.replace(' ', '-'));
         probing.set(0);
         vertx.cancelTimer(probeId);
         Thread.sleep(300);

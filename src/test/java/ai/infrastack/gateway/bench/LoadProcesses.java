@@ -98,6 +98,11 @@ final class LoadProcesses implements AutoCloseable {
         return -1;
     }
 
+    /** The gateway's process id (bin/gateway execs the JVM). */
+    long gatewayPid() {
+        return gateway.pid();
+    }
+
     /** CPU seconds (user + system) the gateway process has used so far. */
     double gatewayCpuSeconds() {
         return cpuSeconds(gateway.pid());
