@@ -3,6 +3,8 @@ package ai.infrastack.gateway.batch;
 import ai.infrastack.gateway.core.Json;
 import ai.infrastack.gateway.core.Settings;
 import ai.infrastack.gateway.storage.Database;
+import ai.infrastack.gateway.analytics.RequestLogWriter;
+import ai.infrastack.gateway.recovery.ChargedCallLookup;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -27,7 +29,9 @@ public final class BatchConfiguration implements CamelConfiguration {
         Database database = mandatoryLookup(context, "gatewayDatabase", Database.class);
         BatchStore store = new BatchStore(database.dataSource());
         ProducerTemplate template = context.createProducerTemplate();
-        BatchRunner runner = new BatchRunner(store, new BatchItemCall(template), new BatchCompletionNotice(context, template, mapper),
+        ChargedCallLookup calls = new ChargedCallLookup(database.dataSource(),
+                mandatoryLookup(context, "requestLogWriter", RequestLogWriter.class));
+        BatchRunner runner = new BatchRunner(store, new BatchItemCall(template), calls, new BatchCompletionNotice(context, template, mapper),
                 Duration.ofSeconds(settings.longValue("gateway.batch.lease-seconds")), settings.longValue("gateway.batch.poll-ms"),
                 settings.integer("gateway.batch.rate-limit-retries"),
                 Duration.ofSeconds(settings.longValue("gateway.batch.max-retry-wait-seconds")).toMillis());

@@ -1,6 +1,8 @@
 package ai.infrastack.gateway.bus;
 
+import ai.infrastack.gateway.analytics.RequestLogWriter;
 import ai.infrastack.gateway.auth.KeyRegistry;
+import ai.infrastack.gateway.recovery.ChargedCallLookup;
 import ai.infrastack.gateway.core.Json;
 import ai.infrastack.gateway.core.Lifecycle;
 import ai.infrastack.gateway.core.Settings;
@@ -37,7 +39,11 @@ public final class BusConfiguration implements CamelConfiguration {
         r.bind("busChatRequestPreparer", new BusChatRequestPreparer());
         r.bind("busChatAnswer", new BusChatAnswer());
         r.bind("busResultKeeper", new BusResultKeeper(results));
-        r.bind("busRedeliveryResolver", new BusRedeliveryResolver(results, settings.longValue("gateway.bus.redelivery-wait-ms")));
+        ChargedCallLookup calls = new ChargedCallLookup(database.dataSource(),
+                mandatoryLookup(context, "requestLogWriter", RequestLogWriter.class));
+        BusRedeliveryResolver redelivery = new BusRedeliveryResolver(results, calls, settings.longValue("gateway.bus.redelivery-wait-ms"));
+        r.bind("busRedeliveryResolver", redelivery);
+        r.bind("busItemTaker", new BusItemTaker(results, redelivery));
         r.bind("busResultProducedMarker", new BusResultProducedMarker(results));
         r.bind("busDeadLetterWriter", new BusDeadLetterWriter());
 
