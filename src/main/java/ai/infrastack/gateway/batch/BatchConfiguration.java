@@ -13,6 +13,7 @@ import org.apache.camel.StartupListener;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.EventNotifierSupport;
 
+import java.time.Clock;
 import java.time.Duration;
 
 import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
@@ -38,6 +39,8 @@ public final class BatchConfiguration implements CamelConfiguration {
         BatchSubmission submissions = new BatchSubmission(mapper, settings.integer("gateway.batch.default-concurrency"),
                 settings.integer("gateway.batch.max-concurrency"), settings.integer("gateway.batch.max-requests"));
         context.getRegistry().bind("batchApi", new BatchApi(store, submissions, runner, mapper));
+        context.getRegistry().bind("batchRetention", new BatchRetention(database.dataSource(),
+                Duration.ofDays(settings.integer("gateway.batch.retention-days")), Clock.systemUTC()));
         Duration grace = Duration.ofSeconds(settings.longValue("gateway.batch.stop-grace-seconds"));
         context.addStartupListener(new StartupListener() {
             @Override

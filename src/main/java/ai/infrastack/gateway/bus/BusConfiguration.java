@@ -15,6 +15,8 @@ import org.apache.camel.spi.Registry;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 
 import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
 
 import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
 
@@ -46,6 +48,8 @@ public final class BusConfiguration implements CamelConfiguration {
         r.bind("busItemTaker", new BusItemTaker(results, redelivery));
         r.bind("busResultProducedMarker", new BusResultProducedMarker(results));
         r.bind("busDeadLetterWriter", new BusDeadLetterWriter());
+        r.bind("busRetention", new BusRetention(database.dataSource(),
+                Duration.ofDays(settings.integer("gateway.bus.dedup-retention-days")), Clock.systemUTC()));
 
         String brokers = settings.optional("gateway.bus.kafka.brokers");
         if (brokers == null) {
