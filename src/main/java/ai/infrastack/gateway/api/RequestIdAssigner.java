@@ -3,11 +3,13 @@ package ai.infrastack.gateway.api;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.apache.camel.component.platform.http.vertx.HttpMessage;
 
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * First step of every API route: stamps the request id and, unless the HTTP server already did when
+ * First step of every API route: stamps the request id (a new one, or the one a batch item or bus
+ * message was taken on under, see {@link ExchangeKeys#ASSIGNED_REQUEST_ID}) and, unless the HTTP server already did when
  * the request arrived, the time the gateway received it.
  */
 public final class RequestIdAssigner implements Processor {
@@ -19,7 +21,11 @@ public final class RequestIdAssigner implements Processor {
             exchange.setProperty(ExchangeKeys.RECEIVED_NANOS, System.nanoTime());
             exchange.setProperty(ExchangeKeys.RECEIVED_AT, java.time.Instant.now());
         }
-        exchange.setProperty(ExchangeKeys.REQUEST_ID, newId());
+        String assigned = exchange.getProperty(ExchangeKeys.ASSIGNED_REQUEST_ID, String.class);
+        exchange.removeProperty(ExchangeKeys.ASSIGNED_REQUEST_ID);
+        // A batch item or bus message brings the id it was taken on under (in-process only, never from HTTP).
+        boolean internal = assigned != null && !(exchange.getIn() instanceof HttpMessage);
+        exchange.setProperty(ExchangeKeys.REQUEST_ID, internal ? assigned : newId());
     }
 
     public static String newId() {

@@ -3,6 +3,8 @@ package ai.infrastack.gateway.batch;
 import ai.infrastack.gateway.core.Json;
 import ai.infrastack.gateway.core.Settings;
 import ai.infrastack.gateway.storage.Database;
+import ai.infrastack.gateway.analytics.RequestLogWriter;
+import ai.infrastack.gateway.recovery.ChargedCallLookup;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -11,6 +13,7 @@ import org.apache.camel.StartupListener;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.EventNotifierSupport;
 
+import java.time.Clock;
 import java.time.Duration;
 
 import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
@@ -27,13 +30,17 @@ public final class BatchConfiguration implements CamelConfiguration {
         Database database = mandatoryLookup(context, "gatewayDatabase", Database.class);
         BatchStore store = new BatchStore(database.dataSource());
         ProducerTemplate template = context.createProducerTemplate();
-        BatchRunner runner = new BatchRunner(store, new BatchItemCall(template), new BatchCompletionNotice(context, template, mapper),
+        ChargedCallLookup calls = new ChargedCallLookup(database.dataSource(),
+                mandatoryLookup(context, "requestLogWriter", RequestLogWriter.class));
+        BatchRunner runner = new BatchRunner(store, new BatchItemCall(template), calls, new BatchCompletionNotice(context, template, mapper),
                 Duration.ofSeconds(settings.longValue("gateway.batch.lease-seconds")), settings.longValue("gateway.batch.poll-ms"),
                 settings.integer("gateway.batch.rate-limit-retries"),
                 Duration.ofSeconds(settings.longValue("gateway.batch.max-retry-wait-seconds")).toMillis());
         BatchSubmission submissions = new BatchSubmission(mapper, settings.integer("gateway.batch.default-concurrency"),
                 settings.integer("gateway.batch.max-concurrency"), settings.integer("gateway.batch.max-requests"));
         context.getRegistry().bind("batchApi", new BatchApi(store, submissions, runner, mapper));
+        context.getRegistry().bind("batchRetention", new BatchRetention(database.dataSource(),
+                Duration.ofDays(settings.integer("gateway.batch.retention-days")), Clock.systemUTC()));
         Duration grace = Duration.ofSeconds(settings.longValue("gateway.batch.stop-grace-seconds"));
         context.addStartupListener(new StartupListener() {
             @Override

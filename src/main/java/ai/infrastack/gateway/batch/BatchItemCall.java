@@ -33,13 +33,14 @@ final class BatchItemCall {
         }
     }
 
-    Outcome run(String keyId, String requestJson) {
+    /** Runs the item under {@code requestId}, noted with the item before the call (see BatchStore#startCall). */
+    Outcome run(String keyId, String requestJson, String requestId) {
         Exchange done = template.send("direct:chat", exchange -> {
             exchange.setProperty(ExchangeKeys.SUBMITTED_BY_KEY_ID, keyId);
+            exchange.setProperty(ExchangeKeys.ASSIGNED_REQUEST_ID, requestId);
             exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
             exchange.getMessage().setBody(requestJson.getBytes(StandardCharsets.UTF_8));
         });
-        String requestId = done.getProperty(ExchangeKeys.REQUEST_ID, String.class);
         if (done.getException() != null) {
             // the pipeline renders every failure itself; this is a failure of the rendering
             return new Outcome(500, "{\"error\":{\"message\":\"The gateway failed to handle this request\","

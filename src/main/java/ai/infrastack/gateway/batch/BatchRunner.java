@@ -1,5 +1,8 @@
 package ai.infrastack.gateway.batch;
 
+import ai.infrastack.gateway.api.RequestIdAssigner;
+import ai.infrastack.gateway.recovery.ChargedCall;
+import ai.infrastack.gateway.recovery.ChargedCallLookup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +24,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and stores its outcome before claiming the next. A heartbeat keeps this instance's leases alive; those
  * of a dead instance run out and its items are claimed again. A rate-limited item waits (Retry-After,
  * capped) and is tried again, holding its place, rather than failing.
+ *
+ * <p>Crash semantics. Each call of an item runs under a request id noted with the item before it is sent
+ * ({@link BatchStore#startCall}); the stored result carries it. An item taken over from a dead instance
+ * (a lease that ran out with no result) is looked up by that id first ({@link ChargedCallLookup}): a call
+ * the request log or the budget ledger shows as answered and charged is not sent again — the item gets the
+ * {@code answer_lost} error with the charged cost, because the answer itself died with the instance; a call
+ * that ended in an error is over, and the item runs as a new call; a call with no trace is sent again under
+ * the same id, so its one request-log row and its one charge carry that id. What cannot be closed: a vendor
+ * that answered just before the kill was paid for that answer, and the re-sent item is paid for again
+ * upstream; the client is charged once.
  */
 final class BatchRunner {
     private static final Logger LOG = LoggerFactory.getLogger(BatchRunner.class);
 
     private final BatchStore store;
     private final BatchItemCall call;
+    private final ChargedCallLookup calls;
     private final BatchCompletionNotice notice;
     private final Duration lease;
     private final long pollMs;
@@ -38,10 +52,11 @@ final class BatchRunner {
     private final Semaphore wakeUp = new Semaphore(0);
     private volatile boolean stopping;
 
-    BatchRunner(BatchStore store, BatchItemCall call, BatchCompletionNotice notice, Duration lease, long pollMs,
-                int maxRetries, long maxRetryWaitMs) {
+    BatchRunner(BatchStore store, BatchItemCall call, ChargedCallLookup calls, BatchCompletionNotice notice, Duration lease,
+                long pollMs, int maxRetries, long maxRetryWaitMs) {
         this.store = store;
         this.call = call;
+        this.calls = calls;
         this.notice = notice;
         this.lease = lease;
         this.pollMs = pollMs;
@@ -166,20 +181,77 @@ final class BatchRunner {
     }
 
     private void run(BatchStore.Claimed item) throws SQLException {
-        BatchItemCall.Outcome outcome = call.run(item.keyId(), item.requestJson());
-        for (int retry = 0; outcome.worthRetrying() && retry < maxRetries; retry++) {
+        String requestId = item.requestId();
+        if (requestId != null) {
+            // An earlier attempt started a call and left no result: did that call end, and was it charged?
+            Optional<ChargedCall> earlier = earlierCall(item);
+            if (earlier.isEmpty()) {
+                return; // stopping, or the lease was lost while waiting
+            }
+            if (earlier.get().succeeded()) {
+                LOG.warn("Batch {} item {}: request {} was answered and charged by an attempt that died before storing it;"
+                        + " not sent again", item.batchId(), item.index(), requestId);
+                ChargedCall lost = earlier.get();
+                storeWhileHeld(item, BatchSummary.FAILED, new BatchItemCall.Outcome(ChargedCall.LOST_ANSWER_STATUS,
+                        lost.lostAnswerBody(), lost.cost(), requestId, 0));
+                return;
+            }
+            if (earlier.get().requestId() != null) {
+                requestId = null; // it ended with an error, logged under that id: this is a new call
+            }
+        }
+        BatchItemCall.Outcome outcome = callUnder(item, requestId);
+        for (int retry = 0; outcome != null && outcome.worthRetrying() && retry < maxRetries; retry++) {
             if (stopping || !pause(Math.min(maxRetryWaitMs, Math.max(100, outcome.retryAfterSeconds() * 1000)))) {
                 // stopping while it waits: another instance (or the next start) runs it
                 store.release(item, owner);
                 return;
             }
-            outcome = call.run(item.keyId(), item.requestJson());
+            outcome = callUnder(item, null); // the answered 429 is logged under its own id; this is a new call
+        }
+        if (outcome == null) {
+            return; // the lease was lost before the call was sent: the item is another instance's now
         }
         String state = outcome.succeeded() ? BatchSummary.COMPLETED : BatchSummary.FAILED;
         if (!storeWhileHeld(item, state, outcome)) {
             LOG.warn("Batch {} item {}: lease lost before its result was stored (request {})", item.batchId(), item.index(),
                     outcome.requestId());
         }
+    }
+
+    /**
+     * Notes the call's request id with the item, then sends it under that id (a new id unless it re-runs the
+     * interrupted call of {@code requestId}). Null when the lease was lost before the call.
+     */
+    private BatchItemCall.Outcome callUnder(BatchStore.Claimed item, String requestId) throws SQLException {
+        String id = requestId != null ? requestId : RequestIdAssigner.newId();
+        if (!store.startCall(item, owner, id)) {
+            return null;
+        }
+        return call.run(item.keyId(), item.requestJson(), id);
+    }
+
+    /**
+     * What became of the call an earlier attempt started under the item's request id: a {@link ChargedCall}
+     * when it is known (a null request id in it means none was made, or none is known, and it is sent again
+     * under the same id), empty when this instance stops first. Waits, holding the lease, until this
+     * instance's request-log journal is in the database (after a restart it replays the previous run's).
+     */
+    private Optional<ChargedCall> earlierCall(BatchStore.Claimed item) {
+        while (!stopping) {
+            try {
+                if (calls.decidable()) {
+                    return Optional.of(calls.find(item.requestId()).orElse(new ChargedCall(null, false, null)));
+                }
+            } catch (SQLException e) {
+                LOG.warn("Batch {} item {}: request {} not looked up yet ({})", item.batchId(), item.index(), item.requestId(),
+                        e.toString());
+            }
+            if (!pause(pollMs)) {
+                break;
+            }
+        }
+        return Optional.empty();
     }
 
     /**

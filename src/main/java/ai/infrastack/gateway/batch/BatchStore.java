@@ -38,8 +38,12 @@ final class BatchStore {
         this.dataSource = dataSource;
     }
 
-    /** An item leased to this instance: run it, then {@link #store} its outcome. */
-    record Claimed(String batchId, int index, String keyId, String requestJson) {
+    /**
+     * An item leased to this instance: run it, then {@link #store} its outcome. {@code requestId}: the id of
+     * the call an earlier attempt started (null when none did), which the runner looks up before it runs the
+     * item again.
+     */
+    record Claimed(String batchId, int index, String keyId, String requestJson, String requestId) {
     }
 
     /** Stores the batch and all its items in one transaction (all or nothing). */
@@ -191,7 +195,8 @@ final class BatchStore {
         }
         int index;
         String request;
-        try (PreparedStatement ps = c.prepareStatement("SELECT item_index, request_body FROM batch_items WHERE batch_id = ?"
+        String requestId;
+        try (PreparedStatement ps = c.prepareStatement("SELECT item_index, request_body, request_id FROM batch_items WHERE batch_id = ?"
                 + " AND (state = ? OR (state = ? AND lease_until < ?)) ORDER BY item_index LIMIT 1")) {
             ps.setString(1, batchId);
             ps.setString(2, PENDING);
@@ -203,6 +208,7 @@ final class BatchStore {
                 }
                 index = rs.getInt(1);
                 request = rs.getString(2);
+                requestId = rs.getString(3);
             }
         }
         try (PreparedStatement ps = c.prepareStatement("UPDATE batch_items SET state = ?, lease_owner = ?, lease_until = ?,"
@@ -222,7 +228,7 @@ final class BatchStore {
                 ps.executeUpdate();
             }
         }
-        return Optional.of(new Claimed(batchId, index, keyId, request));
+        return Optional.of(new Claimed(batchId, index, keyId, request, requestId));
     }
 
     /**
@@ -249,6 +255,24 @@ final class BatchStore {
             ps.setInt(8, item.index());
             ps.setString(9, RUNNING);
             ps.setString(10, owner);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * Notes the request id a call of the item is about to run under, before it is sent: if the instance dies
+     * now, whoever takes the item over looks that id up rather than sending the item blind. False when the
+     * lease is no longer this instance's.
+     */
+    boolean startCall(Claimed item, String owner, String requestId) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("UPDATE batch_items SET request_id = ?"
+                     + " WHERE batch_id = ? AND item_index = ? AND state = ? AND lease_owner = ?")) {
+            ps.setString(1, requestId);
+            ps.setString(2, item.batchId());
+            ps.setInt(3, item.index());
+            ps.setString(4, RUNNING);
+            ps.setString(5, owner);
             return ps.executeUpdate() == 1;
         }
     }

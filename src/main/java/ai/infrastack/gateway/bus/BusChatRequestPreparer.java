@@ -1,12 +1,14 @@
 package ai.infrastack.gateway.bus;
 
+import ai.infrastack.gateway.core.ExchangeKeys;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
 
 /**
  * Makes an item look to the chat pipeline exactly like an HTTP call: the JSON body and the key as
- * {@code Authorization: Bearer}, which the pipeline's authenticator reads and removes.
+ * {@code Authorization: Bearer}, which the pipeline's authenticator reads and removes — and the request id
+ * the item was taken on under, so a re-run after a crash is the same request.
  */
 public final class BusChatRequestPreparer implements Processor {
     @Override
@@ -17,5 +19,6 @@ public final class BusChatRequestPreparer implements Processor {
         m.setHeader("Authorization", "Bearer " + exchange.getProperty(BusExchange.API_KEY, String.class));
         m.setHeader(Exchange.CONTENT_TYPE, "application/json");
         m.setBody(item.chatRequest());
+        exchange.setProperty(ExchangeKeys.ASSIGNED_REQUEST_ID, exchange.getProperty(BusExchange.REQUEST_ID, String.class));
     }
 }

@@ -1,6 +1,8 @@
 package ai.infrastack.gateway.bus;
 
+import ai.infrastack.gateway.analytics.RequestLogWriter;
 import ai.infrastack.gateway.auth.KeyRegistry;
+import ai.infrastack.gateway.recovery.ChargedCallLookup;
 import ai.infrastack.gateway.core.Json;
 import ai.infrastack.gateway.core.Lifecycle;
 import ai.infrastack.gateway.core.Settings;
@@ -13,6 +15,8 @@ import org.apache.camel.spi.Registry;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 
 import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
 
 import static org.apache.camel.support.CamelContextHelper.mandatoryLookup;
 
@@ -37,9 +41,15 @@ public final class BusConfiguration implements CamelConfiguration {
         r.bind("busChatRequestPreparer", new BusChatRequestPreparer());
         r.bind("busChatAnswer", new BusChatAnswer());
         r.bind("busResultKeeper", new BusResultKeeper(results));
-        r.bind("busRedeliveryResolver", new BusRedeliveryResolver(results, settings.longValue("gateway.bus.redelivery-wait-ms")));
+        ChargedCallLookup calls = new ChargedCallLookup(database.dataSource(),
+                mandatoryLookup(context, "requestLogWriter", RequestLogWriter.class));
+        BusRedeliveryResolver redelivery = new BusRedeliveryResolver(results, calls, settings.longValue("gateway.bus.redelivery-wait-ms"));
+        r.bind("busRedeliveryResolver", redelivery);
+        r.bind("busItemTaker", new BusItemTaker(results, redelivery));
         r.bind("busResultProducedMarker", new BusResultProducedMarker(results));
         r.bind("busDeadLetterWriter", new BusDeadLetterWriter());
+        r.bind("busRetention", new BusRetention(database.dataSource(),
+                Duration.ofDays(settings.integer("gateway.bus.dedup-retention-days")), Clock.systemUTC()));
 
         String brokers = settings.optional("gateway.bus.kafka.brokers");
         if (brokers == null) {

@@ -29,5 +29,9 @@ public final class BusExchange {
     public static final String CUSTOM_ID = "busCustomId";
     public static final String MESSAGE_ID = "busMessageId";
     public static final String ALREADY_PRODUCED = "busAlreadyProduced";
+    /** The request id the item's call runs under, kept in bus_result before the call. */
+    public static final String REQUEST_ID = "busRequestId";
+    /** True when the item is to be sent through the chat pipeline (taken on, or taken over from a dead attempt). */
+    public static final String RUN = "busRun";
     public static final String REJECTION = "busRejection";
 }

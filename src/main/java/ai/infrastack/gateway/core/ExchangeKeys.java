@@ -5,6 +5,12 @@ public final class ExchangeKeys {
     private ExchangeKeys() {}
 
     public static final String REQUEST_ID = "gatewayRequestId";
+    /**
+     * The request id a gateway-internal submission (a batch item, a bus message) runs under (String), kept
+     * with the work before the call so a re-run after a crash is the same request: recognised in the request
+     * log and the budget ledger, never logged or charged twice. Only code sets it; an HTTP message never has it.
+     */
+    public static final String ASSIGNED_REQUEST_ID = "gatewayAssignedRequestId";
     public static final String RECEIVED_NANOS = "gatewayReceivedNanos";
     /** Wall-clock time the request was received (Instant), for the request log. */
     public static final String RECEIVED_AT = "gatewayReceivedAt";

@@ -1,5 +1,6 @@
 package ai.infrastack.gateway.bus;
 
+import ai.infrastack.gateway.sandbox.SandboxUpstreams;
 import ai.infrastack.gateway.support.TestDatabases;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
 import static ai.infrastack.gateway.bus.KafkaIngressTest.auth;
@@ -29,35 +31,56 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * 1,000 request messages, and the gateway killed (SIGKILL, its own JVM) while it works through
- * them, then started again on the same database, journal and consumer group: every message gets
- * exactly one result, keyed as sent, and nothing is charged twice — each request-log row belongs
- * to exactly one result.
+ * 1,000 request messages, and the gateway killed (SIGKILL, its own JVM) while it works through them, then
+ * started again on the same database, journal and consumer group. The sandbox upstreams live in the test JVM
+ * and outlive both gateways; every message from m-500 on is held there, so each of the four partitions stops
+ * at its first such message: the kill lands with m-0..m-499 answered and exactly four calls in flight. One of
+ * those four is then given a request-log row under its request id, as if the kill had come after its charge
+ * and before its answer was kept (the window the vendor's answer and our write cannot close). After the
+ * restart every message has exactly one result: 999 real answers — the three other interrupted ones re-run
+ * under their request ids — and one {@code answer_lost}, never sent again; the request log holds one row per
+ * call the sandbox answered, plus the simulated one.
  */
 class KafkaIngressCrashTest {
     private static final String MASTER = "sk-crash-master-0123456789";
     private static final int MESSAGES = 1000;
+    private static final int HELD_FROM = 500;
     private final List<Process> gateways = new ArrayList<>();
+    private SandboxUpstreams sandbox;
 
     @AfterEach
     void stop() {
         gateways.forEach(Process::destroyForcibly);
+        if (sandbox != null) {
+            sandbox.close();
+        }
     }
 
     @Test
     void a_gateway_killed_midway_and_restarted_answers_every_message_once_and_charges_none_twice() throws Exception {
         Path dir = Files.createTempDirectory("bus-crash");
+        sandbox = SandboxUpstreams.start(0);
+        String hold = "bus-crash-" + UUID.randomUUID();
         try (KafkaTopics topics = new KafkaTopics(4)) {
             String db = TestDatabases.freshPostgres();
             Process first = start(topics, db, dir, "first");
             for (int i = 0; i < MESSAGES; i++) {
-                topics.send("key-" + i, chat("m-" + i, "gpt-4o-mini"), auth(MASTER));
+                String body = chat("m-" + i, "gpt-4o-mini");
+                if (i >= HELD_FROM) {
+                    body = body.replace("Say hello", "[sandbox:hold=" + hold + "] Say hello");
+                }
+                topics.send("key-" + i, body, auth(MASTER));
             }
-            // Killed once it has answered some but not all.
-            List<ConsumerRecord<String, String>> before = topics.read(topics.results, r -> r.size() >= 150);
+            awaitHeld(hold, 4);
+            assertEquals(HELD_FROM, sandbox.calls().answered(), "m-0..m-499 answered, then each partition stopped");
             first.destroyForcibly().waitFor();
-            int answeredBeforeKill = topics.readAll(topics.results, Duration.ofMillis(500)).size();
-            assertTrue(before.size() >= 150 && answeredBeforeKill < MESSAGES, "killed midway: " + answeredBeforeKill);
+            awaitNoneInFlight();
+            sandbox.release(hold);
+            assertEquals(HELD_FROM, topics.readAll(topics.results, Duration.ofMillis(500)).size(), "answered before the kill");
+            Map<String, String> interrupted = takenWithoutAnswer(db);
+            assertEquals(4, interrupted.size(), "taken on under a request id, no answer: " + interrupted);
+            String charged = interrupted.keySet().iterator().next();
+            insertRequestLogRow(db, interrupted.get(charged));
 
             start(topics, db, dir, "second");
             List<ConsumerRecord<String, String>> results = topics.read(topics.results, r -> distinctKeys(r) >= MESSAGES,
@@ -69,25 +92,68 @@ class KafkaIngressCrashTest {
             Set<String> duplicated = perKey.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey)
                     .collect(Collectors.toSet());
             assertEquals(Set.of(), duplicated, "no message answered twice");
+            Set<String> resultRequestIds = new HashSet<>();
             for (ConsumerRecord<String, String> r : results) {
-                assertEquals(r.key(), "key-" + header(r, "x-custom-id").substring(2), "the result carries its message's key");
+                String customId = header(r, "x-custom-id");
+                assertEquals(r.key(), "key-" + customId.substring(2), "the result carries its message's key");
+                resultRequestIds.add(header(r, "x-request-id"));
+                if (customId.equals(charged)) {
+                    assertEquals("500", header(r, "x-status"), r.value());
+                    assertTrue(r.value().contains("\"answer_lost\""), r.value());
+                    assertEquals(interrupted.get(charged), header(r, "x-request-id"), "the charged call's request id");
+                } else {
+                    assertEquals("200", header(r, "x-status"), "a real answer, not request_interrupted: " + r.value());
+                }
+                if (interrupted.containsKey(customId)) {
+                    assertEquals(interrupted.get(customId), header(r, "x-request-id"), customId + " kept its request id");
+                }
             }
-            // Charged once: no request id twice in the request log, every answer's request id in it. A
-            // call in flight at the kill may have been logged (charged) with its answer lost with the
-            // process: its message is answered request_interrupted, and it is never run again.
-            long interrupted = results.stream().filter(r -> "500".equals(header(r, "x-status"))).count();
-            Set<String> resultRequestIds = results.stream().map(r -> header(r, "x-request-id")).filter(id -> id != null)
-                    .collect(Collectors.toSet());
-            List<String> logged = requestLog(db, resultRequestIds.size());
+            assertEquals(MESSAGES, resultRequestIds.size(), "one request id per message");
+            assertEquals(MESSAGES - 1, sandbox.calls().answered(), "each message answered upstream once, the charged one not again");
+            assertEquals(MESSAGES - 1 + 4, sandbox.calls().received(), "the four cut by the kill were sent twice, no other");
+
+            List<String> logged = requestLog(db, MESSAGES);
             assertEquals(logged.size(), new HashSet<>(logged).size(), "no request logged twice");
-            assertTrue(new HashSet<>(logged).containsAll(resultRequestIds), "every answer is in the request log");
-            long loggedWithoutAnswer = logged.size() - resultRequestIds.size();
-            assertTrue(loggedWithoutAnswer <= interrupted, loggedWithoutAnswer + " logged calls without an answer, "
-                    + interrupted + " interrupted");
-            System.out.printf("bus crash test: %d answered before the kill, %d after, %d request_interrupted,"
-                    + " %d logged calls whose answer died with the process%n",
-                    answeredBeforeKill, MESSAGES - answeredBeforeKill, interrupted, loggedWithoutAnswer);
-            assertTrue(interrupted <= 8, "only what was in flight at the kill: " + interrupted);
+            assertEquals(resultRequestIds, new HashSet<>(logged),
+                    "the request log: one row per answered call, plus the one charged before the kill");
+        }
+    }
+
+    private void awaitHeld(String hold, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (sandbox.held(hold) < n) {
+            assertTrue(System.nanoTime() < deadline, sandbox.held(hold) + " of " + n + " held");
+            Thread.sleep(50);
+        }
+    }
+
+    private void awaitNoneInFlight() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (sandbox.calls().inFlight() > 0) {
+            assertTrue(System.nanoTime() < deadline, sandbox.calls().inFlight() + " calls still open after the kill");
+            Thread.sleep(50);
+        }
+    }
+
+    /** custom_id → request id of the items taken on (bus_result row written before the call) with no answer kept. */
+    private static Map<String, String> takenWithoutAnswer(String jdbc) throws Exception {
+        Map<String, String> out = new HashMap<>();
+        try (Connection c = DriverManager.getConnection(jdbc); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT message_id, request_id FROM bus_result WHERE status IS NULL")) {
+            while (rs.next()) {
+                String messageId = rs.getString(1);
+                out.put(messageId.substring(messageId.indexOf(':') + 1), rs.getString(2));
+            }
+        }
+        return out;
+    }
+
+    private static void insertRequestLogRow(String jdbc, String requestId) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbc); Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO request_log (request_id, created_at, requested_model, served_model, provider, status,"
+                    + " prompt_tokens, completion_tokens, cached_tokens, input_cost, output_cost, total_cost, latency_ms, cache_hit,"
+                    + " fallback_used, streamed) VALUES ('" + requestId + "', CURRENT_TIMESTAMP, 'gpt-4o-mini', 'gpt-4o-mini',"
+                    + " 'openai', 200, 10, 10, 0, 0, 0.00001, 0.00001, 5, FALSE, FALSE, FALSE)");
         }
     }
 
@@ -100,7 +166,11 @@ class KafkaIngressCrashTest {
         props.put("camel.server.port", String.valueOf(freePort()));
         props.put("camel.server.host", "127.0.0.1");
         props.put("gateway.auth.master-key", MASTER);
-        props.put("gateway.sandbox", "true");
+        props.put("gateway.sandbox", "false");
+        for (String provider : new String[] {"openai", "anthropic", "google"}) {
+            props.put("gateway.provider." + provider + ".base-url", sandbox.baseUrlFor(provider, provider.equals("google") ? "gemini" : provider));
+            props.put("gateway.provider." + provider + ".api-key", "sk-sandbox-" + provider);
+        }
         props.put("gateway.database.url", db);
         props.put("gateway.request-log.journal-dir", dir.resolve("journal").toString());
         props.put("gateway.reload-enabled", "false");
