@@ -51,7 +51,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   {@code --ceiling}; {@code --ceiling-calls} slow calls at once: the excess must be refused with
  *   503 at once.</li>
  * </ol>
- * Each gateway is warmed up first ({@code --warmup} fast calls, streams and health checks). During
+ * Each gateway is warmed up first ({@code --warmup} fast calls, streams and health checks, then up
+ * to 2,000 calls waiting 1 s upstream, all at once). During
  * each scenario, {@code GET /api/v1/health} and a chat with no upstream delay are sent every
  * {@code --probe-ms} on connections of their own; the gateway's RSS, OS threads and open files are
  * sampled from /proc. Writes Markdown to stdout and {@code target/load-test/report.md}.
@@ -127,11 +128,15 @@ public final class ConcurrencyLoad {
 
     public static void main(String[] args) throws Exception {
         Options o = Options.parse(args);
+        LoadProcesses.pinSelf();
         List<Result> results = new ArrayList<>();
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
         try {
             if (o.scenarios.contains("calls") || o.scenarios.contains("streams")) {
-                try (LoadProcesses p = LoadProcesses.start(Map.of())) {
+                // The admission ceiling above what the scenarios send, probes included: these
+                // scenarios measure carrying the calls, the ceiling scenario measures refusing them.
+                int room = Math.max(o.calls, o.streams) + 1_000;
+                try (LoadProcesses p = LoadProcesses.start(Map.of("gateway.admission.max-in-flight", String.valueOf(room)))) {
                     warmUp(vertx, p, o.warmup);
                     if (o.scenarios.contains("calls")) {
                         results.add(run(vertx, p, "calls", o.calls, o, false));
@@ -172,8 +177,10 @@ public final class ConcurrencyLoad {
                                 .setHttp2ClearTextUpgrade(false).setHttp2MultiplexingLimit(
                                         Math.max(1, (count + o.h2Connections - 1) / o.h2Connections)),
                         new PoolOptions().setHttp2MaxSize(o.h2Connections).setMaxWaitQueueSize(-1));
-        // Probes on connections of their own: they measure the gateway, not a queue in this client.
-        HttpClient probes = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        // Probes on connections and an event loop of their own: they measure the gateway, not a
+        // queue in this client behind its thousands of calls.
+        Vertx probeLoop = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+        HttpClient probes = probeLoop.createHttpClient(new HttpClientOptions().setKeepAlive(true),
                 new PoolOptions().setHttp1MaxSize(8));
         String body = streams
                 ? chat("Tell me a story about the sea [sandbox:chunk_delay=" + o.chunkMs + "]", true)
@@ -187,7 +194,7 @@ public final class ConcurrencyLoad {
             r.peakOpenFiles = Math.max(r.peakOpenFiles, p.gatewayOpenFiles());
         }, 0, 250, TimeUnit.MILLISECONDS);
         AtomicLong probing = new AtomicLong(1);
-        long probeId = vertx.setPeriodic(o.probeMs, t -> {
+        long probeId = probeLoop.setPeriodic(o.probeMs, t -> {
             if (probing.get() == 0) {
                 return;
             }
@@ -241,7 +248,7 @@ public final class ConcurrencyLoad {
         r.loadAfter = loadAverage();
         profile.stop(name.replace(' ', '-'));
         probing.set(0);
-        vertx.cancelTimer(probeId);
+        probeLoop.cancelTimer(probeId);
         Thread.sleep(300);
         sampler.shutdownNow();
         if (!finished) {
@@ -250,6 +257,7 @@ public final class ConcurrencyLoad {
         }
         load.close();
         probes.close();
+        probeLoop.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         return r;
     }
 
@@ -262,7 +270,7 @@ public final class ConcurrencyLoad {
             return;
         }
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-                .setHttp2ClearTextUpgrade(false), new PoolOptions().setHttp2MaxSize(4));
+                .setHttp2ClearTextUpgrade(false), new PoolOptions().setHttp2MaxSize(40));
         HttpClient plain = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true), new PoolOptions().setHttp1MaxSize(10));
         Result ignored = new Result("warm-up");
         CountDownLatch done = new CountDownLatch(n);
@@ -287,6 +295,18 @@ public final class ConcurrencyLoad {
             vertx.runOnContext(v -> fire[0].run());
         }
         if (!done.await(10, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("warm-up did not finish");
+        }
+        // Then calls that wait upstream, many at once: what the scenarios run (a virtual thread
+        // parked on its socket, a pool that grows) is compiled before it is measured.
+        int slow = Math.min(n, 2_000);
+        CountDownLatch waited = new CountDownLatch(slow);
+        String body = chat("Warm up a slow call [sandbox:latency=1000]", false);
+        for (int i = 0; i < slow; i++) {
+            vertx.setTimer(1 + i / 2, t -> send(client, p.gatewayPort, HttpMethod.POST, "/api/v1/chat/completions", body)
+                    .onComplete(r -> waited.countDown()));
+        }
+        if (!waited.await(5, TimeUnit.MINUTES)) {
             throw new IllegalStateException("warm-up did not finish");
         }
         client.close();

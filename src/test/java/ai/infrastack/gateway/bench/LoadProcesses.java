@@ -54,8 +54,8 @@ final class LoadProcesses implements AutoCloseable {
 
     private void startSandbox() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder b = new ProcessBuilder(java, "-Xmx1g", "-cp", JAR.toString(),
-                "ai.infrastack.gateway.sandbox.SandboxUpstreams", String.valueOf(sandboxPort));
+        ProcessBuilder b = new ProcessBuilder(pinned(LOAD_CPUS, java, "-Xmx1g", "-cp", JAR.toString(),
+                "ai.infrastack.gateway.sandbox.SandboxUpstreams", String.valueOf(sandboxPort)));
         b.redirectErrorStream(true).redirectOutput(logs.resolve("sandbox.log").toFile());
         processes.add(b.start());
         waitFor("http://127.0.0.1:" + sandboxPort + "/openai/v1/models", processes.get(0));
@@ -67,7 +67,7 @@ final class LoadProcesses implements AutoCloseable {
         // h2c: the 10,000 calls share 200 connections (see ConcurrencyLoad).
         StringBuilder opts = new StringBuilder("-Dgateway.access-log.enabled=false -Dgateway.http.h2c=true");
         properties.forEach((k, v) -> opts.append(" -D").append(k).append('=').append(v));
-        ProcessBuilder b = new ProcessBuilder("bin/gateway");
+        ProcessBuilder b = new ProcessBuilder(pinned(GATEWAY_CPUS, "bin/gateway"));
         Map<String, String> env = b.environment();
         env.put("JAVA_OPTS", opts.toString());
         env.put("GATEWAY_MASTER_KEY", MASTER_KEY);
@@ -96,6 +96,31 @@ final class LoadProcesses implements AutoCloseable {
             return -1;
         }
         return -1;
+    }
+
+    /**
+     * With {@code LOAD_GATEWAY_CPUS} set (e.g. {@code 1}), the gateway runs on those CPUs and the
+     * sandbox and this generator on {@code LOAD_CPUS} (e.g. {@code 0}), as bench/run.sh pins them:
+     * the generator's own queueing then stays out of the gateway's share of the machine.
+     */
+    static final String GATEWAY_CPUS = System.getenv("LOAD_GATEWAY_CPUS");
+    static final String LOAD_CPUS = System.getenv().getOrDefault("LOAD_CPUS", "0");
+
+    private static List<String> pinned(String cpus, String... command) {
+        List<String> line = new ArrayList<>();
+        if (GATEWAY_CPUS != null && !GATEWAY_CPUS.isBlank()) {
+            line.addAll(List.of("taskset", "-c", cpus));
+        }
+        line.addAll(List.of(command));
+        return line;
+    }
+
+    /** Pins this generator's threads to {@code LOAD_CPUS} when the gateway is pinned. */
+    static void pinSelf() throws Exception {
+        if (GATEWAY_CPUS != null && !GATEWAY_CPUS.isBlank()) {
+            new ProcessBuilder("taskset", "-a", "-p", "-c", LOAD_CPUS, String.valueOf(ProcessHandle.current().pid()))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        }
     }
 
     /** The gateway's process id (bin/gateway execs the JVM). */
