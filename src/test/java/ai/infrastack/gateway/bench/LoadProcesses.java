@@ -67,6 +67,8 @@ final class LoadProcesses implements AutoCloseable {
         // h2c: the 10,000 calls share 200 connections (see ConcurrencyLoad).
         StringBuilder opts = new StringBuilder("-Dgateway.access-log.enabled=false -Dgateway.http.h2c=true");
         properties.forEach((k, v) -> opts.append(" -D").append(k).append('=').append(v));
+        // Extra JVM options for an experiment (a GC, compiler logging), as bin/gateway's JAVA_OPTS.
+        opts.append(' ').append(System.getenv().getOrDefault("LOAD_GATEWAY_JAVA_OPTS", ""));
         ProcessBuilder b = new ProcessBuilder(pinned(GATEWAY_CPUS, "bin/gateway"));
         Map<String, String> env = b.environment();
         env.put("JAVA_OPTS", opts.toString());
