@@ -44,9 +44,13 @@ public final class KeyRegistry {
     private final byte[] masterHash;
     private final Map<String, Caller> byHash;
     private final ApiKeyStore store;
-    /** Database keys by hash, for at most a second, so a revoked key is refused within one. */
+    /**
+     * Database keys by hash, for at most a second, so a revoked key is refused within one. Cache
+     * upkeep runs on the caller's thread: on Caffeine's default (the common pool) every expiry
+     * handed a task to another thread — with 1,000 keys in turn, nearly one per request.
+     */
     private final Cache<String, Optional<StoredKey>> recent = Caffeine.newBuilder()
-            .expireAfterWrite(Duration.ofSeconds(1)).maximumSize(100_000).build();
+            .executor(Runnable::run).expireAfterWrite(Duration.ofSeconds(1)).maximumSize(100_000).build();
     /**
      * What the database said lately of each key, by hash: used only while the database cannot be
      * reached, so a flapping database does not lock out callers it vouched for minutes ago — and a
@@ -62,7 +66,8 @@ public final class KeyRegistry {
         this.masterHash = masterHash;
         this.byHash = Map.copyOf(byHash);
         this.store = store;
-        this.lastKnownGood = Caffeine.newBuilder().expireAfterWrite(lastKnownGoodFor).maximumSize(100_000).build();
+        this.lastKnownGood = Caffeine.newBuilder().executor(Runnable::run).expireAfterWrite(lastKnownGoodFor)
+                .maximumSize(100_000).build();
     }
 
     public static KeyRegistry load(String masterKey, Path keysFile) {

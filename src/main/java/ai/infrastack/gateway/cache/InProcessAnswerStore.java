@@ -11,7 +11,8 @@ final class InProcessAnswerStore implements AnswerStore {
     private final Cache<String, CachedAnswer> answers;
 
     InProcessAnswerStore(Duration ttl, long maxEntries) {
-        this.answers = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(maxEntries).build();
+        // Upkeep on the caller's thread, not a hand-off to the common pool per expiry.
+        this.answers = Caffeine.newBuilder().executor(Runnable::run).expireAfterWrite(ttl).maximumSize(maxEntries).build();
     }
 
     @Override

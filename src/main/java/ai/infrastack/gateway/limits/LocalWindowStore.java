@@ -19,7 +19,8 @@ public final class LocalWindowStore implements WindowStore {
 
     public LocalWindowStore(WindowGeometry geometry) {
         this.geometry = geometry;
-        this.keys = Caffeine.newBuilder().expireAfterAccess(Duration.ofSeconds(geometry.ttlSeconds())).build();
+        // Upkeep on the caller's thread, not a hand-off to the common pool per expiry.
+        this.keys = Caffeine.newBuilder().executor(Runnable::run).expireAfterAccess(Duration.ofSeconds(geometry.ttlSeconds())).build();
     }
 
     /** One key's buckets; every use holds its lock, which makes each call atomic per key. */
