@@ -3,13 +3,14 @@ package ai.infrastack.gateway.bus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import ai.infrastack.gateway.storage.OlderThanPurge;
+
 import javax.sql.DataSource;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Forgets bus messages taken on longer ago than the retention: their idempotent-consumer records
@@ -20,42 +21,23 @@ import java.time.Duration;
  */
 public final class BusRetention {
     private static final Logger LOG = LoggerFactory.getLogger(BusRetention.class);
-    private final DataSource dataSource;
-    private final Duration retention;
-    private final Clock clock;
+    private final OlderThanPurge purge;
 
     public BusRetention(DataSource dataSource, Duration retention, Clock clock) {
-        this.dataSource = dataSource;
-        this.retention = retention;
-        this.clock = clock;
+        // A row taken over recently (created_at renewed) stays; its processed_message may go first,
+        // which only makes a later redelivery look first-seen and find this row (answered from it).
+        this.purge = new OlderThanPurge(dataSource, retention, clock, List.of(
+                "DELETE FROM processed_message WHERE created_at < ?",
+                "DELETE FROM bus_result WHERE created_at < ?"), 0);
     }
 
     /** Returns how many messages' records went (processed_message rows). */
     public int purge() throws SQLException {
-        Timestamp cutoff = Timestamp.from(clock.instant().minus(retention));
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                int messages;
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM processed_message WHERE created_at < ?")) {
-                    ps.setTimestamp(1, cutoff);
-                    messages = ps.executeUpdate();
-                }
-                // A row taken over recently (created_at renewed) stays; its processed_message may go first,
-                // which only makes a later redelivery look first-seen and find this row (answered from it).
-                try (PreparedStatement ps = c.prepareStatement("DELETE FROM bus_result WHERE created_at < ?")) {
-                    ps.setTimestamp(1, cutoff);
-                    ps.executeUpdate();
-                }
-                c.commit();
-                if (messages > 0) {
-                    LOG.info("Forgot {} bus message(s) taken on before {}", messages, cutoff.toInstant());
-                }
-                return messages;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
+        Timestamp cutoff = purge.cutoff();
+        int messages = purge.purge(cutoff);
+        if (messages > 0) {
+            LOG.info("Forgot {} bus message(s) taken on before {}", messages, cutoff.toInstant());
         }
+        return messages;
     }
 }
