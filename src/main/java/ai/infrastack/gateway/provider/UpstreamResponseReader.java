@@ -4,6 +4,7 @@ import ai.infrastack.gateway.core.ErrorType;
 import ai.infrastack.gateway.core.ExchangeKeys;
 import ai.infrastack.gateway.core.GatewayException;
 import ai.infrastack.gateway.catalog.ModelSpec;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.camel.Exchange;
@@ -14,6 +15,7 @@ import ai.infrastack.gateway.streaming.OpenedStream;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -75,9 +77,13 @@ public final class UpstreamResponseReader implements Processor {
         try (in) {
             JsonNode node = mapper.readTree(in);
             return node == null || node.isMissingNode() ? null : node;
-        } catch (IOException e) {
+        } catch (JsonProcessingException e) {
             throw GatewayException.of(ErrorType.PROVIDER, "The upstream provider returned malformed JSON")
                     .status(502).provider(provider).upstreamStatus(200).code("upstream_invalid_response").build();
+        } catch (IOException e) {
+            // The connection failed mid-answer (a read timeout, a reset, a cancelled call): classified
+            // by its cause, as when the body was read before parsing.
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,6 +53,19 @@ class UpstreamResponseReaderTest {
             assertEquals(502, e.status(), body);
             assertEquals("upstream_invalid_response", e.code(), body);
         }
+    }
+
+    @Test
+    void a_connection_failing_mid_answer_keeps_its_cause_so_a_read_timeout_is_still_a_timeout_not_malformed_json() {
+        Exchange exchange = answer(200, "", new AtomicBoolean());
+        exchange.getMessage().setBody(new java.io.InputStream() {
+            @Override
+            public int read() throws java.io.IOException {
+                throw new java.net.SocketTimeoutException("Read timed out");
+            }
+        });
+        java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> reader.process(exchange));
+        assertInstanceOf(java.net.SocketTimeoutException.class, e.getCause());
     }
 
     private static Exchange answer(int status, String body, AtomicBoolean closed) {
